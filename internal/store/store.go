@@ -1,0 +1,218 @@
+// Package store owns the database handle: opening SQLite or PostgreSQL,
+// transactions with a fixed "now", the small dialect shim, error translation
+// and the migration runner. Domain packages write their own SQL against it.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"civicgrid/internal/errs"
+)
+
+// TimeFormat is the one form every timestamp is stored in, on both databases:
+// fixed-width UTC text, so that string order is time order and substr() works
+// the same everywhere.
+const TimeFormat = "2006-01-02T15:04:05.000Z"
+
+// FormatTime renders t in the stored form.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeFormat) }
+
+// ParseTime reads a stored timestamp; the empty string is the zero time.
+func ParseTime(s string) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	return time.Parse(TimeFormat, s)
+}
+
+// DB is the application's database. On SQLite it keeps two pools: one
+// connection for writers (SQLite allows one writer at a time; queueing in Go
+// is cheaper than busy-waiting in SQLite) and several for readers (WAL lets
+// them run beside the writer). On PostgreSQL both are the same pool.
+type DB struct {
+	write   *sql.DB
+	read    *sql.DB
+	dialect Dialect
+	// Now is the clock; tests replace it to control deadlines and expiry.
+	Now func() time.Time
+	// Path is the SQLite file, empty on PostgreSQL.
+	Path string
+}
+
+// Options configure Open.
+type Options struct {
+	// URL is a postgres:// URL, or empty for SQLite in DataDir.
+	URL string
+	// DataDir holds the SQLite file when URL is empty.
+	DataDir string
+	// SQLiteFile overrides the file name inside DataDir.
+	SQLiteFile string
+}
+
+// Open connects to the database named by opts. It does not migrate.
+func Open(ctx context.Context, opts Options) (*DB, error) {
+	db := &DB{Now: time.Now}
+	switch {
+	case strings.HasPrefix(opts.URL, "postgres://") || strings.HasPrefix(opts.URL, "postgresql://"):
+		p, err := openPostgres(opts.URL)
+		if err != nil {
+			return nil, err
+		}
+		db.write, db.read, db.dialect = p, p, Postgres
+	case opts.URL == "" || strings.HasPrefix(opts.URL, "sqlite:") || strings.HasSuffix(opts.URL, ".db"):
+		path := opts.URL
+		path = strings.TrimPrefix(path, "sqlite://")
+		path = strings.TrimPrefix(path, "sqlite:")
+		if path == "" {
+			name := opts.SQLiteFile
+			if name == "" {
+				name = "civicgrid.db"
+			}
+			path = filepath.Join(opts.DataDir, name)
+		}
+		w, r, err := openSQLite(path)
+		if err != nil {
+			return nil, err
+		}
+		db.write, db.read, db.dialect, db.Path = w, r, SQLite, path
+	default:
+		return nil, fmt.Errorf("store: unsupported database URL %q (want postgres://… or a SQLite file)", opts.URL)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: connect: %w", err)
+	}
+	return db, nil
+}
+
+// Dialect reports which database this is.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	var err error
+	if db.read != nil && db.read != db.write {
+		err = db.read.Close()
+	}
+	if db.write != nil {
+		err = errors.Join(err, db.write.Close())
+	}
+	return err
+}
+
+// Ping checks the database answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Tx is a transaction with its dialect and the instant it began, which every
+// write in it uses as "now" so one operation has one timestamp.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+	now     time.Time
+	// afterCommit hooks run once the transaction has committed (cache
+	// invalidation, notifications): never for a rolled-back transaction.
+	afterCommit []func()
+}
+
+// Now is the transaction's fixed time.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// NowText is Now in the stored form.
+func (tx *Tx) NowText() string { return FormatTime(tx.now) }
+
+// Dialect of the underlying database.
+func (tx *Tx) Dialect() Dialect { return tx.dialect }
+
+// AfterCommit registers fn to run after a successful commit.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
+
+// Exec runs a statement written with ? placeholders.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.dialect.Rebind(query), args...)
+	return res, translate(tx.dialect, err)
+}
+
+// Query runs a query written with ? placeholders.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.dialect.Rebind(query), args...)
+	return rows, translate(tx.dialect, err)
+}
+
+// QueryRow runs a query returning at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	return &Row{row: tx.tx.QueryRowContext(ctx, tx.dialect.Rebind(query), args...), dialect: tx.dialect}
+}
+
+// Prepare prepares a statement for repeated use inside the transaction.
+func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := tx.tx.PrepareContext(ctx, tx.dialect.Rebind(query))
+	return st, translate(tx.dialect, err)
+}
+
+// Row wraps sql.Row so that "no rows" and driver errors come out translated.
+type Row struct {
+	row     *sql.Row
+	dialect Dialect
+}
+
+// Scan is sql.Row.Scan with errors translated.
+func (r *Row) Scan(dest ...any) error { return translate(r.dialect, r.row.Scan(dest...)) }
+
+// ErrNoRows is returned (wrapped in a NotFound error) when a row is missing.
+var ErrNoRows = sql.ErrNoRows
+
+// Write runs fn in a read-write transaction and commits it if fn returns nil.
+func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.write, false, fn)
+}
+
+// Read runs fn in a read-only transaction.
+func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.read, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+	// SQLite's reader pool is opened query_only; asking database/sql for a
+	// read-only transaction there would only add a round trip.
+	opts := &sql.TxOptions{ReadOnly: readOnly && db.dialect == Postgres}
+	stx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return errs.Wrap(translate(db.dialect, err), "begin")
+	}
+	tx := &Tx{tx: stx, dialect: db.dialect, now: db.Now().UTC().Truncate(time.Millisecond)}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = stx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = stx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = stx.Commit(); err != nil {
+		return errs.Wrap(translate(db.dialect, err), "commit")
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+// Raw gives the writer pool for tools that must bypass transactions
+// (backup, benchmarks of the raw driver). Domain code never uses it.
+func (db *DB) Raw() *sql.DB { return db.write }
+
+// ReadPool gives the reader pool for streaming exports.
+func (db *DB) ReadPool() *sql.DB { return db.read }
