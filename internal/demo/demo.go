@@ -328,11 +328,12 @@ func (b *BarProgress) Step(label string, done, total int) {
 		return
 	}
 	pct := done * 100 / total
-	line := fmt.Sprintf("\r%-10s [%-30s] %3d%%  %d/%d", label, strings.Repeat("#", pct*30/100), pct, done, total)
-	if line == b.last {
+	key := fmt.Sprint(label, pct)
+	if key == b.last && done != total {
 		return
 	}
-	b.last = line
+	b.last = key
+	line := fmt.Sprintf("\r%-10s [%-30s] %3d%%  %d/%d", label, strings.Repeat("#", pct*30/100), pct, done, total)
 	fmt.Fprint(b.W, line)
 	if done == total {
 		fmt.Fprintln(b.W)

@@ -110,14 +110,22 @@ func ringParity(r []Point, x, y float64) bool {
 			if lo.Lat > hi.Lat {
 				lo, hi = hi, lo
 			}
-			// Left of the upward edge lo→hi means the ray to +lng hits it.
-			if (hi.Lng-lo.Lng)*(y-lo.Lat) > (hi.Lat-lo.Lat)*(x-lo.Lng) {
+			if leftOf(lo, hi, x, y) {
 				in = !in
 			}
 		}
 		a = b
 	}
 	return in
+}
+
+// leftOf reports whether (x, y) is strictly left of the upward edge lo→hi,
+// which for lo.Lat <= y < hi.Lat means a ray towards +lng crosses the edge.
+// The conversions forbid the compiler from fusing a multiply into an FMA,
+// so every caller (Contains and the index's single-edge cells) rounds
+// identically and gets the same answer for points on the edge.
+func leftOf(lo, hi Point, x, y float64) bool {
+	return float64((hi.Lng-lo.Lng)*(y-lo.Lat)) > float64((hi.Lat-lo.Lat)*(x-lo.Lng))
 }
 
 // Contains reports whether p is inside the ring (even-odd rule).

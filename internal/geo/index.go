@@ -1,9 +1,7 @@
 package geo
 
 import (
-	"encoding/binary"
 	"math"
-	"slices"
 )
 
 // IndexItem is one shape to index, typically a grid's boundary keyed by the
@@ -39,9 +37,9 @@ type Index struct {
 	nx, ny                 int
 
 	// cells[cy*nx+cx] is the cell's class: >= 0 is the index of the item
-	// that fully contains the cell, cellEmpty means nothing is there, and
-	// any other negative value v is a candidate list starting at
-	// cand[-v-2].
+	// that contains the whole cell, cellEmpty means nothing is there, and
+	// any other value v encodes x = -v-2: an even x is a candidate list at
+	// cand[x>>1], an odd x the single-edge record edges[x>>1].
 	cells []int32
 	// cand holds candidate lists back to back: a length n followed by n
 	// item indexes in ascending order. A negative entry ^k means "item k
@@ -49,6 +47,9 @@ type Index struct {
 	// always the last entry: nothing after it could ever be returned).
 	// Identical lists are shared between cells.
 	cand []int32
+	// edges are the cells crossed by exactly one edge: which item lies on
+	// each side. Shared by all cells along the same edge.
+	edges []ixEdge
 
 	items []ixItem
 	verts []Point
@@ -66,6 +67,14 @@ type ixItem struct {
 	box    BBox
 	v0, v1 int32
 	r0, r1 int32
+}
+
+// ixEdge is one straight edge with its endpoints in the order ringParity
+// uses (lower latitude first) and the item on each side, or -1 for none.
+// For a horizontal edge "left" means above.
+type ixEdge struct {
+	lo, hi      Point
+	left, right int32
 }
 
 // ixRing is one ring of a multi-ring item; first marks the outer ring of
@@ -153,222 +162,6 @@ func newIndex(items []IndexItem, cellsPerItem float64) *Index {
 	return ix
 }
 
-// sizeGrid picks square cells so that the median item box holds about
-// cellsPerItem of them. The median, not the mean, so that one district
-// boundary indexed beside the grids cannot coarsen the whole index.
-func (ix *Index) sizeGrid(areas []float64, cellsPerItem float64) {
-	w, h := ix.maxX-ix.minX, ix.maxY-ix.minY
-	slices.Sort(areas)
-	med := areas[len(areas)/2]
-	cs := math.Sqrt(med / cellsPerItem)
-	if !(cs > 0) {
-		cs = math.Max(w, h) / 1024
-	}
-	if cs > 0 && (w/cs)*(h/cs) > maxCells {
-		cs = math.Sqrt(w * h / maxCells)
-	}
-	ix.nx, ix.ny = 1, 1
-	if cs > 0 {
-		ix.nx = int(math.Min(math.Ceil(w/cs), maxCells))
-		ix.ny = int(math.Min(math.Ceil(h/cs), maxCells))
-		ix.nx, ix.ny = max(ix.nx, 1), max(ix.ny, 1)
-		for ix.nx*ix.ny > maxCells {
-			// A very thin union: keep the cell count bounded.
-			if ix.nx > ix.ny {
-				ix.nx = (ix.nx + 1) / 2
-			} else {
-				ix.ny = (ix.ny + 1) / 2
-			}
-		}
-	}
-	if w > 0 {
-		ix.sx = float64(ix.nx) / w
-	}
-	if h > 0 {
-		ix.sy = float64(ix.ny) / h
-	}
-}
-
-// col and row map a coordinate to a clamped cell column / row, exactly as
-// Locate does.
-func (ix *Index) col(x float64) int {
-	c := (x - ix.minX) * ix.sx
-	if !(c > 0) {
-		return 0
-	}
-	if c >= float64(ix.nx) {
-		return ix.nx - 1
-	}
-	return int(c)
-}
-
-func (ix *Index) row(y float64) int {
-	r := (y - ix.minY) * ix.sy
-	if !(r > 0) {
-		return 0
-	}
-	if r >= float64(ix.ny) {
-		return ix.ny - 1
-	}
-	return int(r)
-}
-
-// fill classifies every cell. For each item it marks the cells its edges
-// touch (grown by a margin far larger than rounding error, so "untouched"
-// is certain), and classifies the untouched cells of its box as inside or
-// outside by testing one cell centre per horizontal run: neighbouring
-// untouched cells cannot be separated by the boundary. The (cell, item)
-// pairs are then bucketed by cell with a counting sort, which keeps each
-// cell's items in ascending order without any per-cell allocation.
-func (ix *Index) fill(usable []bool) {
-	cw, ch := 1.0, 1.0
-	if ix.sx > 0 {
-		cw = 1 / ix.sx
-	}
-	if ix.sy > 0 {
-		ch = 1 / ix.sy
-	}
-	ex, ey := cw*1e-6, ch*1e-6
-
-	const fullBit = 1
-	var pairCell, pairVal []int32 // pairVal = item<<1 | fullBit
-	var touched []bool
-	for k := range ix.items {
-		if !usable[k] {
-			continue
-		}
-		it := &ix.items[k]
-		c0, c1 := ix.col(it.box.MinLng-ex), ix.col(it.box.MaxLng+ex)
-		r0, r1 := ix.row(it.box.MinLat-ey), ix.row(it.box.MaxLat+ey)
-		w := c1 - c0 + 1
-		n := w * (r1 - r0 + 1)
-		if cap(touched) < n {
-			touched = make([]bool, n)
-		}
-		touched = touched[:n]
-		clear(touched)
-		mark := func(a, b Point) {
-			rlo, rhi := ix.row(math.Min(a.Lat, b.Lat)-ey), ix.row(math.Max(a.Lat, b.Lat)+ey)
-			dx, dy := b.Lng-a.Lng, b.Lat-a.Lat
-			for r := rlo; r <= rhi; r++ {
-				ylo := ix.minY + float64(r)*ch - ey
-				yhi := ix.minY + float64(r+1)*ch + ey
-				xlo, xhi := math.Min(a.Lng, b.Lng), math.Max(a.Lng, b.Lng)
-				if dy != 0 {
-					t0, t1 := (ylo-a.Lat)/dy, (yhi-a.Lat)/dy
-					if t0 > t1 {
-						t0, t1 = t1, t0
-					}
-					t0, t1 = math.Max(t0, 0), math.Min(t1, 1)
-					if t0 > t1 {
-						continue
-					}
-					xa, xb := a.Lng+t0*dx, a.Lng+t1*dx
-					xlo, xhi = math.Min(xa, xb), math.Max(xa, xb)
-				}
-				base := (r - r0) * w
-				for c := ix.col(xlo - ex); c <= ix.col(xhi+ex); c++ {
-					touched[base+c-c0] = true
-				}
-			}
-		}
-		ix.forEachRing(int32(k), func(r []Point) {
-			for i := 0; i+1 < len(r); i++ {
-				mark(r[i], r[i+1])
-			}
-			if len(r) > 1 && r[0] != r[len(r)-1] {
-				mark(r[len(r)-1], r[0]) // ringParity closes rings implicitly
-			}
-		})
-		for r := r0; r <= r1; r++ {
-			inside, known := false, false
-			cy := ix.minY + (float64(r)+0.5)*ch
-			for c := c0; c <= c1; c++ {
-				cell := int32(r*ix.nx + c)
-				if touched[(r-r0)*w+c-c0] {
-					known = false
-					pairCell = append(pairCell, cell)
-					pairVal = append(pairVal, int32(k)<<1)
-					continue
-				}
-				if !known {
-					inside = ix.itemContains(int32(k), ix.minX+(float64(c)+0.5)*cw, cy)
-					known = true
-				}
-				if inside {
-					pairCell = append(pairCell, cell)
-					pairVal = append(pairVal, int32(k)<<1|fullBit)
-				}
-			}
-		}
-	}
-
-	ncell := ix.nx * ix.ny
-	start := make([]int32, ncell+1)
-	for _, c := range pairCell {
-		start[c+1]++
-	}
-	for i := 1; i <= ncell; i++ {
-		start[i] += start[i-1]
-	}
-	byCell := make([]int32, len(pairVal))
-	next := slices.Clone(start[:ncell])
-	for i, c := range pairCell {
-		byCell[next[c]] = pairVal[i]
-		next[c]++
-	}
-	pairCell, pairVal, next = nil, nil, nil
-
-	ix.cells = make([]int32, ncell)
-	shared := make(map[string]int32)
-	var list []int32
-	var key []byte
-	for c := 0; c < ncell; c++ {
-		entries := byCell[start[c]:start[c+1]]
-		if len(entries) == 0 {
-			ix.cells[c] = cellEmpty
-			continue
-		}
-		if entries[0]&fullBit != 0 {
-			ix.cells[c] = entries[0] >> 1
-			continue
-		}
-		list = list[:0]
-		for _, e := range entries {
-			if e&fullBit != 0 {
-				list = append(list, ^(e >> 1))
-				break
-			}
-			list = append(list, e>>1)
-		}
-		key = key[:0]
-		for _, e := range list {
-			key = binary.LittleEndian.AppendUint32(key, uint32(e))
-		}
-		off, ok := shared[string(key)] // no allocation for the lookup
-		if !ok {
-			off = int32(len(ix.cand))
-			shared[string(key)] = off
-			ix.cand = append(ix.cand, int32(len(list)))
-			ix.cand = append(ix.cand, list...)
-		}
-		ix.cells[c] = -off - 2
-	}
-	ix.cand = slices.Clip(ix.cand)
-}
-
-// forEachRing calls fn with each ring of item k.
-func (ix *Index) forEachRing(k int32, fn func([]Point)) {
-	it := &ix.items[k]
-	if it.r0 == it.r1 {
-		fn(ix.verts[it.v0:it.v1])
-		return
-	}
-	for _, r := range ix.rings[it.r0:it.r1] {
-		fn(ix.verts[r.v0:r.v1])
-	}
-}
-
 // itemContains is MultiPolygon.Contains on the flat layout. It calls the
 // same ringParity on the same vertices in the same order, so the index
 // agrees with Contains bit for bit, boundary points included.
@@ -419,7 +212,23 @@ func (ix *Index) Locate(p Point) (id int32, ok bool) {
 	if v == cellEmpty {
 		return 0, false
 	}
-	off := int(-v - 2)
+	enc := int(-v - 2)
+	if enc&1 != 0 {
+		e := &ix.edges[enc>>1]
+		k := e.right
+		if e.lo.Lat == e.hi.Lat {
+			if y >= e.lo.Lat {
+				k = e.left
+			}
+		} else if leftOf(e.lo, e.hi, x, y) {
+			k = e.left
+		}
+		if k < 0 {
+			return 0, false
+		}
+		return ix.ids[k], true
+	}
+	off := enc >> 1
 	n := int(ix.cand[off])
 	for _, k := range ix.cand[off+1 : off+1+n] {
 		if k < 0 {
@@ -439,6 +248,6 @@ func (ix *Index) Len() int { return len(ix.items) }
 // MemoryBytes is the approximate heap footprint of the index, for logs and
 // capacity planning.
 func (ix *Index) MemoryBytes() int {
-	return len(ix.cells)*4 + len(ix.cand)*4 + len(ix.ids)*4 +
+	return len(ix.cells)*4 + len(ix.cand)*4 + len(ix.ids)*4 + len(ix.edges)*40 +
 		len(ix.items)*48 + len(ix.verts)*16 + len(ix.rings)*12
 }

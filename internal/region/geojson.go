@@ -70,7 +70,7 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, r io.Reader, crs
 	}
 	type staged struct {
 		Row
-		index int
+		index  int
 		exists bool
 	}
 	rows := make([]*staged, 0, len(fc.Features))
@@ -310,7 +310,7 @@ func (s *Service) WriteGeoJSON(ctx context.Context, actor auth.Actor, code strin
 		for rows.Next() {
 			var f struct {
 				Code, Parent, Name, Level, Kind, Boundary string
-				Households                                 int
+				Households                                int
 			}
 			if err := rows.Scan(&f.Code, &f.Parent, &f.Name, &f.Level, &f.Kind, &f.Households, &f.Boundary); err != nil {
 				return err

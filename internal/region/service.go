@@ -163,9 +163,15 @@ func (s *Service) Roots(actor auth.Actor) []*Node {
 
 // Location is the answer to "where is this point".
 type Location struct {
-	Grid  Ref       `json:"grid"`
-	Chain []Ref     `json:"chain"`
-	Point geo.Point `json:"wgs84"`
+	Grid  Ref    `json:"grid"`
+	Chain []Ref  `json:"chain"`
+	Point LngLat `json:"wgs84"`
+}
+
+// LngLat is a WGS-84 point on the wire.
+type LngLat struct {
+	Lng float64 `json:"lng"`
+	Lat float64 `json:"lat"`
 }
 
 // Locate resolves a point to its grid and the chain of regions above it. It
@@ -183,7 +189,7 @@ func (s *Service) Locate(p geo.Point, crs CRS) (Location, error) {
 	if !ok {
 		return Location{}, errs.New(errs.NotFound, "err.region.no_grid")
 	}
-	return Location{Grid: Ref{n.Code, n.Name, n.Level}, Chain: n.Chain(), Point: w}, nil
+	return Location{Grid: Ref{n.Code, n.Name, n.Level}, Chain: n.Chain(), Point: LngLat{w.Lng, w.Lat}}, nil
 }
 
 // Row is a region to write, with its boundary already validated.

@@ -9,12 +9,12 @@ import (
 // Node is a region in the in-memory tree, with figures rolled up from below.
 type Node struct {
 	Region
-	Parent     *Node
-	Children   []*Node
-	Boundary   geo.MultiPolygon // nil when the region has none
-	Grids      int              // grids in the subtree (1 for a grid)
-	SubHouses  int              // households in the subtree
-	chain      []Ref            // this node and everything above it, top first
+	Parent    *Node
+	Children  []*Node
+	Boundary  geo.MultiPolygon // nil when the region has none
+	Grids     int              // grids in the subtree (1 for a grid)
+	SubHouses int              // households in the subtree
+	chain     []Ref            // this node and everything above it, top first
 }
 
 // Chain is the node and its ancestors, city first.

@@ -1,0 +1,206 @@
+// Package app wires civicgrid together in one place: configuration, the
+// database, keys, domain services and the HTTP server. Main is used by the
+// command and by end-to-end tests, which start the real server on :0.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"civicgrid/internal/account"
+	"civicgrid/internal/demo"
+	"civicgrid/internal/i18n"
+	"civicgrid/internal/people"
+	"civicgrid/internal/privacy"
+	"civicgrid/internal/region"
+	"civicgrid/internal/store"
+	"civicgrid/internal/web"
+)
+
+// Version is set at build time with -ldflags "-X civicgrid/internal/app.Version=…".
+var Version = "dev"
+
+// Config is everything that can be configured, by flag or CIVICGRID_* variable.
+type Config struct {
+	Addr            string // listen address
+	DataDir         string // SQLite file, key file, uploads
+	DBURL           string // postgres://… ; empty = SQLite in DataDir
+	Demo            bool   // load the Heze demo data on start
+	KeyFile         string // default DataDir/civicgrid.key
+	Key             string // CIVICGRID_KEY: base64 master key, overrides KeyFile
+	TileURL         string
+	TileAttribution string
+	LogFormat       string // "text" or "json"
+	LogLevel        slog.Level
+	Out             io.Writer // where start-up messages go (stderr)
+}
+
+// Main is a running (or ready-to-run) civicgrid.
+type Main struct {
+	Config   Config
+	DB       *store.DB
+	Keys     *privacy.Keys
+	Catalog  *i18n.Catalog
+	Regions  *region.Service
+	Accounts *account.Service
+	People   *people.Service
+	Web      *web.Server
+	Logger   *slog.Logger
+
+	// DemoAccounts is filled when the demo was loaded.
+	DemoAccounts []demo.Account
+
+	ln     net.Listener
+	server *http.Server
+}
+
+// NewMain returns a Main with cfg and defaults filled in.
+func NewMain(cfg Config) *Main {
+	if cfg.DataDir == "" {
+		cfg.DataDir = "data"
+	}
+	if cfg.KeyFile == "" {
+		cfg.KeyFile = filepath.Join(cfg.DataDir, "civicgrid.key")
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stderr
+	}
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	return &Main{Config: cfg}
+}
+
+func (m *Main) logger() *slog.Logger {
+	opts := &slog.HandlerOptions{Level: m.Config.LogLevel}
+	var h slog.Handler
+	if m.Config.LogFormat == "json" {
+		h = slog.NewJSONHandler(m.Config.Out, opts)
+	} else {
+		h = slog.NewTextHandler(m.Config.Out, opts)
+	}
+	return slog.New(web.LogHandler(h))
+}
+
+// Open connects the database, applies migrations, loads keys and services
+// and, if asked, the demo data. It does not listen yet.
+func (m *Main) Open(ctx context.Context) error {
+	m.Logger = m.logger()
+	if err := os.MkdirAll(m.Config.DataDir, 0o700); err != nil {
+		return fmt.Errorf("data dir: %w", err)
+	}
+	db, err := store.Open(ctx, store.Options{URL: m.Config.DBURL, DataDir: m.Config.DataDir})
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if n, err := db.Migrate(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		m.Logger.Info("migrated", "applied", n, "database", db.Dialect().String())
+	}
+	keys, created, err := privacy.LoadOrCreate(m.Config.Key, m.Config.KeyFile)
+	if err != nil {
+		return err
+	}
+	if created {
+		abs, _ := filepath.Abs(m.Config.KeyFile)
+		fmt.Fprintf(m.Config.Out, "新的数据加密密钥已生成 / a new data encryption key was generated: %s\n  备份此文件：丢失即无法解密居民个人信息 / back it up: without it personal data cannot be decrypted.\n", abs)
+	}
+	m.Keys = keys
+	if m.Catalog, err = i18n.Load(); err != nil {
+		return err
+	}
+	m.Regions = region.NewService(db)
+	if err := m.Regions.Load(ctx); err != nil {
+		return err
+	}
+	m.Accounts = account.NewService(db, keys, m.Regions, account.DefaultConfig)
+	m.People = people.NewService(db, keys, m.Regions)
+	if m.Config.Demo {
+		if err := m.LoadDemo(ctx); err != nil {
+			return err
+		}
+	}
+	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
+		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Logger: m.Logger})
+	return err
+}
+
+// LoadDemo loads the Heze demo data (idempotent) and prints the accounts.
+func (m *Main) LoadDemo(ctx context.Context) error {
+	start := time.Now()
+	accs, err := demo.Load(ctx, m.DB, m.Regions, m.Accounts, m.People, &demo.BarProgress{W: m.Config.Out})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	m.DemoAccounts = accs
+	t := m.Regions.Tree()
+	fmt.Fprintf(m.Config.Out, "演示数据就绪 / demo data ready: %d regions, %d grids (%.1fs)\n", t.Len(), t.GridCount(), time.Since(start).Seconds())
+	fmt.Fprintf(m.Config.Out, "⚠ 以下为演示账号，密码均为 %s，切勿用于生产环境 / DEMO accounts, password %s — never use them in production:\n", demo.Password, demo.Password)
+	for _, a := range accs {
+		fmt.Fprintf(m.Config.Out, "  %-15s %-16s %s %s\n", a.Username, a.Role, a.Region, a.RegionName)
+	}
+	return nil
+}
+
+// Listen binds the address (":0" picks a free port; see URL).
+func (m *Main) Listen() error {
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		return err
+	}
+	m.ln = ln
+	m.server = &http.Server{
+		Handler:           m.Web,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // large GeoJSON uploads on slow links
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	return nil
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
+
+// Serve serves until ctx is cancelled, then shuts down gracefully, letting
+// requests in flight finish for up to 15 seconds.
+func (m *Main) Serve(ctx context.Context) error {
+	errc := make(chan error, 1)
+	go func() { errc <- m.server.Serve(m.ln) }()
+	m.Logger.Info("listening", "url", m.URL(), "database", m.DB.Dialect().String(), "regions", m.Regions.Tree().Len())
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err := m.server.Shutdown(sctx)
+	if e := <-errc; !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	m.Logger.Info("stopped")
+	return err
+}
+
+// Close releases the database.
+func (m *Main) Close() error {
+	if m.server != nil {
+		m.server.Close()
+	}
+	if m.DB != nil {
+		return m.DB.Close()
+	}
+	return nil
+}

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"net/http"
+
+	"civicgrid/internal/api"
+	"civicgrid/internal/auth"
+)
+
+// route is one line of the routing table: method, path, the permission it
+// needs, the handler and, for the JSON API, its OpenAPI description.
+type route struct {
+	method string
+	path   string
+	perm   auth.Permission
+	h      http.HandlerFunc
+	doc    *api.Op
+}
+
+var (
+	pCursor = api.Param{Name: "cursor", Desc: "next_cursor of the previous page"}
+	pLimit  = api.Param{Name: "limit", Type: "integer", Desc: "page size, 1–500"}
+	pRegion = api.Param{Name: "region", Desc: "region code of the subtree (default: your scope)"}
+)
+
+// routes is the whole routing table. Every route names the permission it
+// needs; the domain checks region scope again on every call.
+func (s *Server) routes() []route {
+	a := s.api
+	return []route{
+		// Operations.
+		{"GET", "/healthz", auth.Public, s.healthz, nil},
+		{"GET", "/metrics", auth.Public, s.metrics.handler().ServeHTTP, nil},
+		{"GET", "/api/openapi.json", auth.Public, s.openAPI, nil},
+
+		// Pages.
+		{"GET", "/{$}", auth.Authenticated, s.home, nil},
+		{"GET", "/login", auth.Public, s.loginForm, nil},
+		{"POST", "/login", auth.Public, s.login, nil},
+		{"POST", "/logout", auth.Public, s.logout, nil},
+		{"GET", "/lang/{lang}", auth.Public, s.setLang, nil},
+		{"GET", "/regions", auth.RegionRead, s.regionsPage, nil},
+		{"GET", "/regions/{code}", auth.RegionRead, s.regionPage, nil},
+		{"GET", "/regions/{code}/map", auth.RegionRead, s.mapPage, nil},
+		{"GET", "/regions/{code}/import", auth.RegionWrite, s.importForm, nil},
+		{"POST", "/regions/{code}/import", auth.RegionWrite, s.importRegions, nil},
+		{"GET", "/accounts", auth.AccountRead, s.accountsPage, nil},
+		{"GET", "/accounts/new", auth.AccountWrite, s.accountForm, nil},
+		{"POST", "/accounts", auth.AccountWrite, s.createAccount, nil},
+		{"GET", "/accounts/{id}", auth.AccountRead, s.accountPage, nil},
+		{"POST", "/accounts/{id}/status", auth.AccountWrite, s.accountStatus, nil},
+		{"GET", "/people", auth.PersonRead, s.peoplePage, nil},
+		{"POST", "/people/{id}/reveal", auth.PersonReveal, s.revealField, nil},
+		{"GET", "/audit", auth.AuditRead, s.auditPage, nil},
+
+		// JSON API.
+		{"GET", "/api/v1/me", auth.Authenticated, a.Me, &api.Op{Summary: "The signed-in user and their permissions", Tag: "accounts", Response: "Me"}},
+		{"GET", "/api/v1/locate", auth.Public, a.Locate, &api.Op{Summary: "Resolve a point to its grid and the chain of regions above it", Tag: "regions", Public: true, Response: "Location",
+			Params: []api.Param{{Name: "lat", Type: "number", Required: true}, {Name: "lng", Type: "number", Required: true}, {Name: "crs", Desc: "wgs84 (default, also CGCS2000) or gcj02"}}}},
+		{"GET", "/api/v1/regions", auth.RegionRead, a.RegionRoots, &api.Op{Summary: "The regions at the top of your scope", Tag: "regions", Response: "Page:Region"}},
+		{"GET", "/api/v1/regions/{code}", auth.RegionRead, a.Region, &api.Op{Summary: "One region with its chain and counts", Tag: "regions", Response: "Region"}},
+		{"GET", "/api/v1/regions/{code}/children", auth.RegionRead, a.RegionChildren, &api.Op{Summary: "A region's children, a page at a time", Tag: "regions", Response: "Page:Region", Params: []api.Param{pCursor, pLimit}}},
+		{"GET", "/api/v1/regions/{code}/grids.geojson", auth.RegionRead, a.Grids, &api.Op{Summary: "The grids under a region as a GeoJSON FeatureCollection", Tag: "regions", Response: "application/geo+json"}},
+		{"GET", "/api/v1/regions/{code}/children.geojson", auth.RegionRead, a.ChildrenGeoJSON, &api.Op{Summary: "A region's children as a GeoJSON FeatureCollection", Tag: "regions", Response: "application/geo+json"}},
+		{"POST", "/api/v1/regions/import", auth.RegionWrite, a.ImportRegions, &api.Op{Summary: "Import regions and boundaries from a GeoJSON FeatureCollection (all or nothing)", Tag: "regions",
+			Body: "application/geo+json", Response: "ImportResult", Params: []api.Param{{Name: "crs", Desc: "wgs84 (default) or gcj02"}}}},
+		{"GET", "/api/v1/accounts", auth.AccountRead, a.ListAccounts, &api.Op{Summary: "Accounts in your scope", Tag: "accounts", Response: "Page:User", Params: []api.Param{pRegion, {Name: "role"}, pCursor, pLimit}}},
+		{"POST", "/api/v1/accounts", auth.AccountWrite, a.CreateAccount, &api.Op{Summary: "Create an account in your scope", Tag: "accounts", Body: "NewUser", Response: "User", Status: 201}},
+		{"GET", "/api/v1/accounts/{id}", auth.AccountRead, a.Account, &api.Op{Summary: "One account", Tag: "accounts", Response: "User"}},
+		{"PATCH", "/api/v1/accounts/{id}", auth.AccountWrite, a.UpdateAccount, &api.Op{Summary: "Enable, disable or reset the password of an account", Tag: "accounts", Body: "UserUpdate", Response: "User"}},
+		{"POST", "/api/v1/accounts/{id}/tokens", auth.AccountWrite, a.CreateToken, &api.Op{Summary: "Issue an API token acting as the account", Tag: "accounts", Body: "TokenRequest", Response: "Token", Status: 201}},
+		{"GET", "/api/v1/people", auth.PersonRead, a.ListPeople, &api.Op{Summary: "Residents in your scope (masked); or find by exact phone or ID number (audited)", Tag: "people", Response: "Page:Person",
+			Params: []api.Param{pRegion, {Name: "phone"}, {Name: "id_number"}, pCursor, pLimit}}},
+		{"POST", "/api/v1/people", auth.PersonWrite, a.CreatePerson, &api.Op{Summary: "Register a resident in a grid", Tag: "people", Body: "NewPerson", Response: "Person", Status: 201}},
+		{"GET", "/api/v1/people/{id}", auth.PersonRead, a.Person, &api.Op{Summary: "One resident (masked)", Tag: "people", Response: "Person"}},
+		{"POST", "/api/v1/people/{id}/reveal", auth.PersonReveal, a.RevealPerson, &api.Op{Summary: "Reveal one personal field in clear; writes an audit entry", Tag: "people", Body: "RevealRequest", Response: "Revealed"}},
+		{"GET", "/api/v1/audit", auth.AuditRead, a.Audit, &api.Op{Summary: "Audit log entries about records in your scope, newest first", Tag: "audit", Response: "Page:AuditEntry",
+			Params: []api.Param{{Name: "object_type"}, {Name: "object_id"}, pCursor, pLimit}}},
+	}
+}
+
+// buildMux registers the table on a ServeMux, with static assets beside it.
+func (s *Server) buildMux() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.method+" "+rt.path, s.guard(rt))
+	}
+	mux.Handle("GET /static/", s.assets.Handler())
+	mux.HandleFunc("/", s.notFound)
+	// Cross-origin state-changing requests from browsers are refused before
+	// any handler runs (Sec-Fetch-Site / Origin); the CSRF token backs it up.
+	cop := http.NewCrossOriginProtection()
+	return s.outer(cop.Handler(mux))
+}
