@@ -101,7 +101,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 // common holds the flags every command shares.
 type common struct {
-	data, db, key, logFormat, logLevel string
+	data, db, logFormat, logLevel string
 }
 
 func env(name, def string) string {

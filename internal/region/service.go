@@ -2,7 +2,6 @@ package region
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"sync"
@@ -251,6 +250,3 @@ func Count(ctx context.Context, tx *store.Tx, level Level) (int, error) {
 	err := tx.QueryRow(ctx, "SELECT count(*) FROM regions WHERE level = ?", string(level)).Scan(&n)
 	return n, err
 }
-
-// scanNull helps read optional text columns.
-func scanNull(ns sql.NullString) string { return ns.String }
