@@ -168,7 +168,7 @@ func TestNoPlaintextInSQLiteFile(t *testing.T) {
 		if len(all) < 4096 {
 			t.Fatalf("read only %d bytes: wrong file?", len(all))
 		}
-		for _, secret := range []string{phone, idno, name, "5678"+"139"} {
+		for _, secret := range []string{phone, idno, name, "5678" + "139"} {
 			if bytes.Contains(all, []byte(secret)) {
 				t.Errorf("plaintext %q found in the database file (checkpoint=%v)", secret, checkpoint)
 			}

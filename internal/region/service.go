@@ -77,7 +77,7 @@ func (s *Service) Load(ctx context.Context) error {
 				return err
 			}
 			if boundary != "" {
-				mp, err := geo.ParseGeometry([]byte(boundary))
+				mp, err := parseStored([]byte(boundary))
 				if err != nil {
 					return fmt.Errorf("region %s: stored boundary: %w", n.Code, err)
 				}

@@ -15,6 +15,7 @@ import (
 	"civicgrid/internal/api"
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/i18n"
 )
 
 type reqIDKey struct{}
@@ -250,9 +251,27 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, isAPI bool, err er
 		api.WriteError(w, r, s.cat, err)
 		return
 	}
+	if r.Header.Get("HX-Request") == "true" {
+		s.htmxError(w, r, err)
+		return
+	}
 	if errs.Is(err, errs.Unauthorized) && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login?next="+urlQueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return
 	}
 	s.errorPage(w, r, err)
+}
+
+// htmxError answers an htmx request that failed. htmx does not swap error
+// responses, so the message comes with 200 and is swapped in place; an
+// ended session sends the whole page to the login form instead.
+func (s *Server) htmxError(w http.ResponseWriter, r *http.Request, err error) {
+	if errs.Is(err, errs.Unauthorized) {
+		w.Header().Set("HX-Redirect", "/login")
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	tmplText(w, `<span class="error" role="alert">`, s.cat.Error(i18n.FromRequest(r), err), `</span>`)
 }

@@ -34,6 +34,12 @@ func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) {
 	w.Write(s.openapi)
 }
 
+// favicon answers browsers' automatic request without a 404 in every console.
+func (s *Server) favicon(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "public, max-age=86400")
+	w.WriteHeader(http.StatusNoContent)
+}
+
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		api.WriteError(w, r, s.cat, errs.New(errs.NotFound, "err.route"))
@@ -372,13 +378,12 @@ func (s *Server) peoplePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) revealField(w http.ResponseWriter, r *http.Request) {
 	a, _ := auth.FromContext(r.Context())
 	v, err := s.people.Reveal(r.Context(), a, r.PathValue("id"), r.PostFormValue("field"), r.PostFormValue("reason"))
-	p := s.page(r, "", "", nil)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err != nil {
-		w.WriteHeader(api.Status(err))
-		tmplText(w, `<span class="error" role="alert">`, s.cat.Error(p.Lang, err), `</span>`)
+		s.htmxError(w, r, err)
 		return
 	}
+	p := s.page(r, "", "", nil)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	tmplText(w, `<span class="revealed" title="`, p.T("people.revealed_logged"), `">`, v, `</span>`)
 }
 

@@ -32,6 +32,7 @@ func (s *Server) routes() []route {
 		{"GET", "/healthz", auth.Public, s.healthz, nil},
 		{"GET", "/metrics", auth.Public, s.metrics.handler().ServeHTTP, nil},
 		{"GET", "/api/openapi.json", auth.Public, s.openAPI, nil},
+		{"GET", "/favicon.ico", auth.Public, s.favicon, nil},
 
 		// Pages.
 		{"GET", "/{$}", auth.Authenticated, s.home, nil},

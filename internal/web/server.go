@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"civicgrid/internal/account"
 	"civicgrid/internal/api"
@@ -113,6 +114,13 @@ func (s *Server) parseTemplates() error {
 		"revealArgs": func(p *Page, id, field, value string) revealArgs {
 			return revealArgs{Page: p, ID: id, Field: field, Value: value}
 		},
+		"cst": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
+		"actionName": func(p *Page, action string) string {
+			if k := "action." + action; p.cat.Has(k) {
+				return p.T(k)
+			}
+			return action
+		},
 		"canSee": func(p *Page, code string) bool {
 			info, ok := s.regions.Lookup(code)
 			return ok && p.Actor.InScope(info.Path)
@@ -140,6 +148,9 @@ func (s *Server) parseTemplates() error {
 	}
 	return nil
 }
+
+// chinaTime is Beijing time, in which every time is shown (UTC+8, no DST).
+var chinaTime = time.FixedZone("CST", 8*3600)
 
 // revealArgs feeds the masked-field-with-reveal-button template.
 type revealArgs struct {
@@ -174,7 +185,7 @@ func (p *Page) Can(perm string) bool { return p.SignedIn && p.Actor.Role.Has(aut
 
 func (s *Server) page(r *http.Request, title, nav string, data any) *Page {
 	a, ok := auth.FromContext(r.Context())
-	return &Page{Lang: i18n.FromRequest(r), cat: s.cat, Actor: a, SignedIn: ok && a.UserID != "", CSRF: csrfToken(r), Title: title, Nav: nav, Data: data, Server: &s.cfg, Path: r.URL.Path}
+	return &Page{Lang: i18n.FromRequest(r), cat: s.cat, Actor: a, SignedIn: ok && a.UserID != "", CSRF: csrfToken(r), Title: title, Nav: nav, Data: data, Server: &s.cfg, Path: r.URL.RequestURI()}
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *Page) {
