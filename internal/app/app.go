@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	"civicgrid/internal/account"
@@ -130,6 +131,9 @@ func (m *Main) Open(ctx context.Context) error {
 			return err
 		}
 	}
+	// Loading parses every boundary once; hand the garbage back to the OS
+	// so a long-running server's RSS reflects what it keeps (the tree).
+	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
 		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Logger: m.Logger})
 	return err
