@@ -122,6 +122,12 @@ func parsePosition(v any, pi, ri, vi int) (Point, error) {
 	if !ok {
 		return Point{}, nestErr(pi, ri, vi, "坐标点必须是 [经度, 纬度] 数组", "a position must be an array [lng, lat]")
 	}
+	for _, e := range arr {
+		if _, deeper := e.([]any); deeper {
+			return Point{}, nestErr(pi, ri, vi, "坐标嵌套层数过多（几何类型与坐标结构不符？）",
+				"coordinates are nested too deeply (geometry type does not match the coordinates?)")
+		}
+	}
 	if len(arr) < 2 || len(arr) > 3 {
 		return Point{}, nestErr(pi, ri, vi,
 			fmt.Sprintf("坐标点应有2个（或含高程3个）数值，实际为%d个", len(arr)),

@@ -88,6 +88,41 @@ func (m MultiPolygon) BBox() BBox {
 	return b
 }
 
+// Transform returns a deep copy of m with f applied to every position, e.g.
+// m.Transform(GCJToWGS) for a boundary digitised on a GCJ-02 map (Amap,
+// Tencent). m itself is not modified.
+func (m MultiPolygon) Transform(f func(Point) Point) MultiPolygon {
+	if m == nil {
+		return nil
+	}
+	out := make(MultiPolygon, len(m))
+	for i, poly := range m {
+		out[i] = make(Polygon, len(poly))
+		for j, r := range poly {
+			nr := make(Ring, len(r))
+			for k, p := range r {
+				nr[k] = f(p)
+			}
+			out[i][j] = nr
+		}
+	}
+	return out
+}
+
+// Oriented returns a copy of m wound as RFC 7946 asks writers to: outer
+// rings counter-clockwise, holes clockwise. Readers here accept either.
+func (m MultiPolygon) Oriented() MultiPolygon {
+	out := m.Transform(func(p Point) Point { return p })
+	for _, poly := range out {
+		for j, r := range poly {
+			if ccw := signedArea(r) > 0; ccw != (j == 0) {
+				slices.Reverse(r)
+			}
+		}
+	}
+	return out
+}
+
 // ringParity reports whether a ray from (x, y) towards +lng crosses the ring
 // an odd number of times. The ring is treated as closed even if the caller
 // forgot the closing position.
@@ -175,21 +210,24 @@ func signedArea(r []Point) float64 {
 	return s / 2
 }
 
-// Area returns the planar area in square degrees: outer rings minus holes,
-// regardless of winding direction.
+// Area returns the planar area in square degrees: each polygon's outer
+// ring minus its holes, regardless of winding direction. A polygon whose
+// holes outweigh its outer ring (invalid input) counts as zero rather than
+// negative.
 func (m MultiPolygon) Area() float64 {
 	total := 0.0
 	for _, poly := range m {
+		a := 0.0
 		for i, r := range poly {
-			a := math.Abs(signedArea(r))
 			if i == 0 {
-				total += a
+				a += math.Abs(signedArea(r))
 			} else {
-				total -= a
+				a -= math.Abs(signedArea(r))
 			}
 		}
+		total += math.Max(a, 0)
 	}
-	return math.Abs(total)
+	return total
 }
 
 // Centroid returns the area centroid (holes subtracted). It can fall outside
@@ -330,7 +368,13 @@ func (m MultiPolygon) InteriorPoint() Point {
 		}
 	}
 	if bestW < 0 {
-		return poly[0][0]
+		// Only reachable for invalid shapes (e.g. a ring crossing itself
+		// so that no chord midpoint is inside): any vertex will do.
+		for _, r := range poly {
+			if len(r) > 0 {
+				return r[0]
+			}
+		}
 	}
 	return bestP
 }

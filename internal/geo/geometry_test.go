@@ -158,3 +158,28 @@ func TestDistanceMeters(t *testing.T) {
 		t.Errorf("antipodal = %v", d)
 	}
 }
+
+func TestTransformAndOriented(t *testing.T) {
+	cw := Ring{{0, 0}, {0, 10}, {10, 10}, {10, 0}, {0, 0}}
+	ccwHole := rect(2, 2, 4, 4)
+	m := mp(cw, ccwHole)
+	o := m.Oriented()
+	if signedArea(o[0][0]) <= 0 || signedArea(o[0][1]) >= 0 {
+		t.Errorf("Oriented: outer %v hole %v", signedArea(o[0][0]), signedArea(o[0][1]))
+	}
+	if m[0][0][1] != (Point{0, 10}) {
+		t.Error("Oriented modified its receiver")
+	}
+	mustValid(t, o)
+	if o.Area() != m.Area() {
+		t.Error("area changed")
+	}
+	heze := mp(rect(115.4, 35.2, 115.5, 35.3))
+	g := heze.Transform(WGSToGCJ)
+	if g[0][0][0] == heze[0][0][0] || g[0][0][0] != WGSToGCJ(heze[0][0][0]) {
+		t.Error("Transform did not apply f")
+	}
+	if (MultiPolygon(nil)).Transform(GCJToWGS) != nil {
+		t.Error("nil Transform")
+	}
+}

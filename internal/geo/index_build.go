@@ -11,21 +11,28 @@ import (
 // boundary indexed beside the grids cannot coarsen the whole index.
 func (ix *Index) sizeGrid(areas []float64, cellsPerItem float64) {
 	w, h := ix.maxX-ix.minX, ix.maxY-ix.minY
+	// Beyond a few times cellsPerItem cells per item there is nothing to
+	// gain, and a degenerate (needle-thin) item could otherwise ask for
+	// maxCells cells along one axis.
+	limit := math.Min(maxCells, math.Max(1024, 4*cellsPerItem*float64(len(areas))))
 	slices.Sort(areas)
 	med := areas[len(areas)/2]
 	cs := math.Sqrt(med / cellsPerItem)
 	if !(cs > 0) {
 		cs = math.Max(w, h) / 1024
 	}
-	if cs > 0 && (w/cs)*(h/cs) > maxCells {
-		cs = math.Sqrt(w * h / maxCells)
+	if cs > 0 && (w/cs)*(h/cs) > limit {
+		cs = math.Sqrt(w * h / limit)
+	}
+	if cs > 0 && math.Max(w, h)/cs > limit {
+		cs = math.Max(w, h) / limit
 	}
 	ix.nx, ix.ny = 1, 1
 	if cs > 0 {
-		ix.nx = int(math.Min(math.Ceil(w/cs), maxCells))
-		ix.ny = int(math.Min(math.Ceil(h/cs), maxCells))
+		ix.nx = int(math.Min(math.Ceil(w/cs), limit))
+		ix.ny = int(math.Min(math.Ceil(h/cs), limit))
 		ix.nx, ix.ny = max(ix.nx, 1), max(ix.ny, 1)
-		for ix.nx*ix.ny > maxCells {
+		for float64(ix.nx*ix.ny) > limit {
 			// A very thin union: keep the cell count bounded.
 			if ix.nx > ix.ny {
 				ix.nx = (ix.nx + 1) / 2
@@ -113,6 +120,18 @@ func (ix *Index) fill(usable []bool) {
 		bd.ch = 1 / ix.sy
 	}
 	bd.ex, bd.ey = bd.cw*1e-6, bd.ch*1e-6
+	// Each item emits at most one pair per cell of its box; reserving that
+	// up front avoids regrowing three large slices.
+	total := 0
+	for k := range ix.items {
+		if usable[k] {
+			b := &ix.items[k].box
+			total += (ix.col(b.MaxLng+bd.ex) - ix.col(b.MinLng-bd.ex) + 1) * (ix.row(b.MaxLat+bd.ey) - ix.row(b.MinLat-bd.ey) + 1)
+		}
+	}
+	bd.pCell = make([]int32, 0, total)
+	bd.pVal = make([]int32, 0, total)
+	bd.pEdge = make([]int32, 0, total)
 	var marks []int32
 	for k := range ix.items {
 		if usable[k] {

@@ -42,7 +42,7 @@ func (r *refLocator) locate(p Point) (id int32, ok bool, hits int) {
 		if r.boxes[k].MinLng < p.Lng-r.maxW {
 			break
 		}
-		if r.items[k].Shape.Contains(p) {
+		if r.boxes[k].ContainsPoint(p) && r.items[k].Shape.Contains(p) {
 			hits++
 			if best < 0 || k < best {
 				best = k
@@ -350,5 +350,81 @@ func TestCellsPerItemSweep(t *testing.T) {
 		})
 		t.Logf("cells/item %4.0f: grid %4d×%-4d full %.2f  %.1f MB  %v/op", cpi, ix.nx, ix.ny,
 			float64(full)/float64(len(ix.cells)), float64(ix.MemoryBytes())/1e6, time.Duration(res.NsPerOp()))
+	}
+}
+
+// FuzzIndex builds small indexes from arbitrary rings on a coarse lattice,
+// where horizontal, vertical, collinear and shared edges and points exactly
+// on boundaries are common, and checks Locate against brute force. Shapes
+// need not be valid: the index must reproduce Contains whatever it is given.
+func FuzzIndex(f *testing.F) {
+	f.Add([]byte{0, 0, 10, 0, 10, 10, 0, 10, 255, 10, 0, 20, 0, 20, 10, 10, 10}, []byte{5, 5, 10, 5, 15, 5, 10, 0})
+	f.Add([]byte{0, 0, 9, 0, 9, 9, 255, 3, 3, 6, 3, 6, 6, 3, 6}, []byte{4, 4, 3, 3, 6, 6, 9, 9})
+	f.Fuzz(func(t *testing.T, shapes, queries []byte) {
+		var items []IndexItem
+		var r Ring
+		flush := func() {
+			if len(r) > 0 {
+				r = append(r, r[0])
+				items = append(items, IndexItem{ID: int32(len(items)), Shape: mp(r)})
+			}
+			r = nil
+		}
+		for i := 0; i+1 < len(shapes) && len(items) < 12; i += 2 {
+			if shapes[i] == 255 {
+				flush()
+				i-- // the separator is one byte
+				continue
+			}
+			r = append(r, Point{115 + float64(shapes[i]%32)/100, 35 + float64(shapes[i+1]%32)/100})
+		}
+		flush()
+		ix := NewIndex(items)
+		var pts []Point
+		for i := 0; i+1 < len(queries) && len(pts) < 64; i += 2 {
+			// Half-lattice steps put many queries exactly on edges.
+			pts = append(pts, Point{115 + float64(queries[i]%64)/200, 35 + float64(queries[i+1]%64)/200})
+		}
+		for _, it := range items {
+			for _, p := range it.Shape[0][0] {
+				pts = append(pts, p)
+			}
+		}
+		for _, p := range pts {
+			wantID, wantOK := bruteLocate(items, p)
+			if gotID, gotOK := ix.Locate(p); gotID != wantID || gotOK != wantOK {
+				t.Fatalf("Locate(%v) = %d,%v; brute force = %d,%v", p, gotID, gotOK, wantID, wantOK)
+			}
+		}
+	})
+}
+
+// TestEdgeCellAmbiguity covers the guard in the single-edge fast path: a
+// point on the line of an edge but beyond its latitude range must be
+// recognised as undecidable by the float test and handed to the owners'
+// ring tests.
+func TestEdgeCellAmbiguity(t *testing.T) {
+	e := ixEdge{lo: Point{0, 0}, hi: Point{1, 2}}
+	if !e.ambiguous(2, 4) || !e.ambiguous(-1, -2) {
+		t.Error("collinear point not flagged")
+	}
+	if e.ambiguous(0, 1) || e.ambiguous(2, 3.9) {
+		t.Error("clear-cut point flagged")
+	}
+	ix := NewIndex([]IndexItem{
+		{ID: 10, Shape: mp(Ring{{0, 0}, {1, 2}, {0, 2}, {0, 0}})},
+		{ID: 20, Shape: mp(Ring{{0, 0}, {1, 0}, {1, 2}, {0, 0}})},
+	})
+	e = ixEdge{lo: Point{0, 0}, hi: Point{1, 2}, left: 0, right: 1}
+	for _, c := range []struct {
+		p    Point
+		want int32
+	}{{Point{0.2, 1}, 10}, {Point{0.8, 1}, 20}} {
+		if id, ok := ix.locateOwners(&e, c.p.Lng, c.p.Lat); !ok || id != c.want {
+			t.Errorf("locateOwners(%v) = %d,%v want %d", c.p, id, ok, c.want)
+		}
+	}
+	if _, ok := ix.locateOwners(&ixEdge{left: -1, right: -1}, 0.5, 1); ok {
+		t.Error("no owners but located")
 	}
 }

@@ -178,15 +178,29 @@ func near(a, b Point) bool {
 	return dx*dx+dy*dy <= snapTol*snapTol
 }
 
-// zeroArea reports whether the ring encloses no meaningful area. The
-// threshold is relative to the ring's extent so that a sliver a metre wide
-// and ten kilometres long still counts as a polygon while a ring of
-// rounding-noise collinear points does not.
+// zeroArea reports whether every vertex lies within snapTol of one
+// straight line, i.e. the ring encloses nothing. It deliberately does not
+// look at the signed area, which is also zero for a symmetric bow tie: that
+// ring has area, and is reported as a self-intersection instead.
 func zeroArea(r Ring) bool {
-	a := math.Abs(signedArea(r))
-	b := r.BBox()
-	d := math.Max(b.MaxLng-b.MinLng, b.MaxLat-b.MinLat)
-	return a <= 1e-12*d*d
+	o := r[0]
+	far, best := o, 0.0
+	for _, p := range r {
+		dx, dy := p.Lng-o.Lng, p.Lat-o.Lat
+		if d := dx*dx + dy*dy; d > best {
+			far, best = p, d
+		}
+	}
+	if best == 0 {
+		return true
+	}
+	n := math.Sqrt(best)
+	for _, p := range r {
+		if math.Abs(orient(o, far, p))/n > snapTol {
+			return false
+		}
+	}
+	return true
 }
 
 // validateRings checks one polygon's rings (already cleaned) for
