@@ -36,11 +36,11 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	if username == "" || password == "" {
 		return "", u, errs.Field("username", "err.login.required")
 	}
-	var id, hash, status, locked string
+	var id, hash, status, locked, regionPath string
 	var failures int
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, "SELECT id, password_hash, status, failed_logins, locked_until FROM users WHERE username = ?", username).
-			Scan(&id, &hash, &status, &failures, &locked)
+		return tx.QueryRow(ctx, "SELECT id, password_hash, status, failed_logins, locked_until, region_path FROM users WHERE username = ?", username).
+			Scan(&id, &hash, &status, &failures, &locked, &regionPath)
 	})
 	if errs.Is(err, errs.NotFound) {
 		CheckPassword(dummyHash(), password)
@@ -69,7 +69,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 			}
 			_, err := tx.Exec(ctx, "UPDATE users SET failed_logins = ?, locked_until = CASE WHEN ? = '' THEN locked_until ELSE ? END WHERE id = ?", n, lockUntil, lockUntil, id)
 			if err == nil && lockUntil != "" {
-				_, err = audit.Append(ctx, tx, audit.Entry{ActorID: id, Actor: username, Action: "login.locked", ObjectType: "user", ObjectID: id, IP: ip})
+				_, err = audit.Append(ctx, tx, audit.Entry{ActorID: id, Actor: username, Action: "login.locked", ObjectType: "user", ObjectID: id, RegionPath: regionPath, IP: ip})
 			}
 			return err
 		})

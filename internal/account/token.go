@@ -21,6 +21,11 @@ func (s *Service) CreateToken(ctx context.Context, actor auth.Actor, userID, nam
 		if err := actor.Authorize(auth.AccountWrite, u.RegionPath); err != nil {
 			return "", err
 		}
+		// A token acts with the account's full rights: only someone who could
+		// appoint that role may mint one.
+		if !actor.Role.CanAssign(u.Role) {
+			return "", errs.New(errs.Forbidden, "err.account.cannot_assign")
+		}
 	}
 	if u.Status != "active" {
 		return "", errs.New(errs.Invalid, "err.account.disabled")

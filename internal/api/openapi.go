@@ -197,6 +197,7 @@ var schemas = map[string]any{
 	"Revealed":      obj([]string{"field", "value"}, map[string]any{"field": str, "value": str}),
 	"AuditEntry": obj([]string{"seq", "at", "actor", "action", "object_type", "object_id", "hash"}, map[string]any{
 		"seq": inte, "at": ts, "actor_id": str, "actor": str, "role": str, "action": str, "object_type": str, "object_id": str,
-		"ip": str, "detail": str, "prev_hash": str, "hash": str,
+		"region_path": map[string]any{"type": "string", "description": "materialised path of the record's region, e.g. /371700/371722/"},
+		"ip":          str, "detail": str, "prev_hash": str, "hash": str,
 	}),
 }

@@ -4,8 +4,10 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"civicgrid/internal/errs"
 	"civicgrid/internal/i18n"
@@ -109,11 +111,16 @@ func decode(r *http.Request, v any, limit int64) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		var field string
-		if ue, ok := err.(*json.UnmarshalTypeError); ok {
-			field = ue.Field
+		var ue *json.UnmarshalTypeError
+		if errors.As(err, &ue) {
+			// Name the field and the JSON type expected, never Go's types.
+			return &errs.Error{Code: errs.Invalid, Field: ue.Field, Key: "err.json_type", Args: []any{ue.Field, ue.Value}, Cause: err}
 		}
-		return &errs.Error{Code: errs.Invalid, Field: field, Key: "err.json", Args: []any{err.Error()}}
+		msg := err.Error()
+		if f, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+			return &errs.Error{Code: errs.Invalid, Field: strings.Trim(f, `"`), Key: "err.json_unknown", Args: []any{strings.Trim(f, `"`)}, Cause: err}
+		}
+		return &errs.Error{Code: errs.Invalid, Key: "err.json", Args: []any{strings.TrimPrefix(msg, "json: ")}, Cause: err}
 	}
 	return nil
 }

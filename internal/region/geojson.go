@@ -218,7 +218,15 @@ func (s *Service) Import(ctx context.Context, actor auth.Actor, r io.Reader, crs
 	}
 	if len(problems) > 0 {
 		sort.SliceStable(problems, func(i, j int) bool { return problems[i].Args[0].(int) < problems[j].Args[0].(int) })
-		return res, &errs.Error{Code: errs.Invalid, Field: problems[0].Field, Key: "err.geojson.rejected", Args: []any{len(problems)}, List: problems}
+		// Writing outside one's area is a matter of permission, not of a
+		// malformed file: answer 403 whatever else is wrong.
+		code := errs.Invalid
+		for _, p := range problems {
+			if p.Code == errs.Forbidden {
+				code = errs.Forbidden
+			}
+		}
+		return res, &errs.Error{Code: code, Field: problems[0].Field, Key: "err.geojson.rejected", Args: []any{len(problems)}, List: problems}
 	}
 	// Parents first, so paths and foreign keys resolve.
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Level.Depth() < rows[j].Level.Depth() })

@@ -3,6 +3,7 @@ package region
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -177,10 +178,10 @@ type LngLat struct {
 // needs no permission: residents reporting a problem use it anonymously, and
 // region names and codes are public.
 func (s *Service) Locate(p geo.Point, crs CRS) (Location, error) {
-	if p.Lat < -90 || p.Lat > 90 {
+	if math.IsNaN(p.Lat) || math.IsInf(p.Lat, 0) || p.Lat < -90 || p.Lat > 90 {
 		return Location{}, errs.Field("lat", "err.range", -90, 90)
 	}
-	if p.Lng < -180 || p.Lng > 180 {
+	if math.IsNaN(p.Lng) || math.IsInf(p.Lng, 0) || p.Lng < -180 || p.Lng > 180 {
 		return Location{}, errs.Field("lng", "err.range", -180, 180)
 	}
 	w := crs.ToWGS(p)

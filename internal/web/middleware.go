@@ -224,6 +224,12 @@ func (s *Server) guard(rt route) http.Handler {
 		if !viaToken {
 			r = withCSRF(w, r)
 			if unsafeMethod(r.Method) && !checkCSRF(r) {
+				// An API call with no credentials at all is unauthenticated,
+				// not a forged form.
+				if isAPI && actor.UserID == "" && rt.perm != auth.Public {
+					s.deny(w, r, isAPI, errs.New(errs.Unauthorized, "err.unauthorized"))
+					return
+				}
 				s.deny(w, r, isAPI, errs.New(errs.Forbidden, "err.csrf"))
 				return
 			}
