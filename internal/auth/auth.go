@@ -59,6 +59,11 @@ const (
 	PersonWrite   Permission = "person.write"  // register residents
 	PersonReveal  Permission = "person.reveal" // see one field unmasked, audited
 	AuditRead     Permission = "audit.read"
+	CaseReport    Permission = "case.report"   // file a report
+	CaseRead      Permission = "case.read"     // see cases of the area
+	CaseDispatch  Permission = "case.dispatch" // accept, reject, dispatch, merge, decide postponements
+	CaseHandle    Permission = "case.handle"   // handle, return, reply for one's unit
+	CaseVerify    Permission = "case.verify"   // verify the reply on the spot
 	Authenticated Permission = "authenticated" // any signed-in user
 	Public        Permission = "public"        // no sign-in needed
 )
@@ -66,15 +71,15 @@ const (
 // grants is the role → permission table. It is the whole policy; the scope
 // matrix test enumerates it.
 var grants = map[Role][]Permission{
-	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead},
-	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal},
-	DeptHandler:    {RegionRead, PersonRead},
-	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal},
-	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal},
-	PartTimeWorker: {RegionRead},
-	Volunteer:      {RegionRead},
-	Resident:       {RegionRead},
-	Auditor:        {RegionRead, AccountRead, AuditRead},
+	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify},
+	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify},
+	DeptHandler:    {RegionRead, PersonRead, CaseRead, CaseHandle},
+	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify},
+	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify},
+	PartTimeWorker: {RegionRead, CaseReport},
+	Volunteer:      {RegionRead, CaseReport},
+	Resident:       {RegionRead, CaseReport},
+	Auditor:        {RegionRead, AccountRead, AuditRead, CaseRead},
 }
 
 // Has reports whether role r holds permission p (ignoring scope).
