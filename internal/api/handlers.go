@@ -1,6 +1,7 @@
 package api
 
 import (
+	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"civicgrid/internal/account"
 	"civicgrid/internal/audit"
 	"civicgrid/internal/auth"
+	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/geo"
 	"civicgrid/internal/i18n"
@@ -24,6 +26,7 @@ type Handlers struct {
 	Regions  *region.Service
 	Accounts *account.Service
 	People   *people.Service
+	Cases    *cases.Service
 }
 
 func actor(r *http.Request) auth.Actor {
@@ -157,7 +160,7 @@ func (h *Handlers) geojson(w http.ResponseWriter, r *http.Request, level region.
 	// Once streaming starts, a failure can only cut the body short; the
 	// client's JSON parser then reports it.
 	if err := h.Regions.WriteGeoJSON(r.Context(), actor(r), n.Code, level, w); err != nil {
-		errs.Wrap(err, "write geojson")
+		slog.ErrorContext(r.Context(), "geojson stream cut short", "region", n.Code, "err", err)
 	}
 }
 

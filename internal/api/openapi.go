@@ -1,6 +1,7 @@
 package api
 
 import (
+	"civicgrid/internal/cases"
 	"encoding/json"
 	"regexp"
 	"sort"
@@ -152,6 +153,17 @@ var (
 )
 
 var refSchema = map[string]any{"type": "object", "required": []string{"code", "name", "level"}, "properties": map[string]any{"code": str, "name": str, "level": str}}
+
+// caseSchemas are derived from the case domain's wire types.
+func init() {
+	for name, v := range map[string]any{
+		"Category": cases.Category{}, "Case": cases.Case{}, "CaseView": CaseView{}, "Report": cases.Report{}, "Intake": cases.Intake{},
+		"CaseInput": cases.Input{}, "Rates": cases.Rates{}, "Unit": cases.Unit{}, "Responsibility": cases.Responsibility{},
+		"Reliability": cases.Reliability{}, "NewUnit": NewUnit{},
+	} {
+		schemas[name] = schemaOf(v)
+	}
+}
 
 var schemas = map[string]any{
 	"Problem": obj([]string{"type", "title", "status", "code"}, map[string]any{

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"civicgrid/internal/account"
+	"civicgrid/internal/cases"
 	"civicgrid/internal/demo"
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/people"
@@ -24,6 +25,7 @@ import (
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
 	"civicgrid/internal/web"
+	"civicgrid/internal/workcal"
 )
 
 // Version is set at build time with -ldflags "-X civicgrid/internal/app.Version=…".
@@ -53,6 +55,8 @@ type Main struct {
 	Regions  *region.Service
 	Accounts *account.Service
 	People   *people.Service
+	Cases    *cases.Service
+	Calendar *workcal.Calendar
 	Web      *web.Server
 	Logger   *slog.Logger
 
@@ -126,6 +130,13 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Accounts = account.NewService(db, keys, m.Regions, account.DefaultConfig)
 	m.People = people.NewService(db, keys, m.Regions)
+	if m.Calendar, err = workcal.Embedded(); err != nil {
+		return err
+	}
+	if err := db.Write(ctx, func(tx *store.Tx) error { return cases.SeedCategories(ctx, tx) }); err != nil {
+		return fmt.Errorf("seed categories: %w", err)
+	}
+	m.Cases = cases.New(db, m.Regions, m.Regions, m.Calendar, keys, cases.DefaultConfig, nil)
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err
@@ -135,14 +146,14 @@ func (m *Main) Open(ctx context.Context) error {
 	// so a long-running server's RSS reflects what it keeps (the tree).
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
-		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Logger: m.Logger})
+		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Logger: m.Logger})
 	return err
 }
 
 // LoadDemo loads the Heze demo data (idempotent) and prints the accounts.
 func (m *Main) LoadDemo(ctx context.Context) error {
 	start := time.Now()
-	accs, err := demo.Load(ctx, m.DB, m.Regions, m.Accounts, m.People, &demo.BarProgress{W: m.Config.Out})
+	accs, err := demo.Load(ctx, m.DB, m.Regions, m.Accounts, m.People, m.Cases, &demo.BarProgress{W: m.Config.Out})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -182,6 +193,10 @@ func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
 func (m *Main) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
+	// Deadlines: reminders, overdue marks and escalation once a minute.
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
 	m.Logger.Info("listening", "url", m.URL(), "database", m.DB.Dialect().String(), "regions", m.Regions.Tree().Len())
 	select {
 	case err := <-errc:

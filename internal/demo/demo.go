@@ -17,6 +17,7 @@ import (
 
 	"civicgrid/internal/account"
 	"civicgrid/internal/auth"
+	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
@@ -174,7 +175,7 @@ type Progress interface {
 // Load writes the demo data if it is not there yet and returns the demo
 // accounts. Regions are written in one transaction, so an interrupted load
 // leaves nothing half-done and the next start simply loads again.
-func Load(ctx context.Context, db *store.DB, regions *region.Service, accounts *account.Service, register *people.Service, prog Progress) ([]Account, error) {
+func Load(ctx context.Context, db *store.DB, regions *region.Service, accounts *account.Service, register *people.Service, caseSvc *cases.Service, prog Progress) ([]Account, error) {
 	if prog == nil {
 		prog = nopProgress{}
 	}
@@ -209,8 +210,14 @@ func Load(ctx context.Context, db *store.DB, regions *region.Service, accounts *
 			return nil, err
 		}
 	}
+	if err := loadUnits(ctx, db, regions, prog); err != nil {
+		return nil, err
+	}
 	accs, err := loadAccounts(ctx, regions, accounts, prog)
 	if err != nil {
+		return nil, err
+	}
+	if err := assignDemoHandler(ctx, db, accounts, caseSvc); err != nil {
 		return nil, err
 	}
 	return accs, loadPeople(ctx, db, regions, register, prog)
@@ -235,7 +242,7 @@ func demoAccounts(regions *region.Service) []account.NewUser {
 		mk("demo_city", "市社工部管理员", auth.CityAdmin, "371700", "菏泽市委社会工作部"),
 		mk("demo_county", "单县社工部", auth.Official, county.Code, "单县委社会工作部"),
 		mk("demo_town", town.Name+"干部", auth.Official, town.Code, town.Name),
-		mk("demo_dept", "单县民政局办理员", auth.DeptHandler, county.Code, "单县民政局"),
+		mk("demo_dept", "单县综合行政执法局办理员", auth.DeptHandler, county.Code, "单县综合行政执法局"),
 		mk("demo_leader", village.Name+"网格长", auth.GridLeader, village.Code, village.Name),
 		mk("demo_grid", grid.Name+"网格员", auth.GridWorker, grid.Code, ""),
 		mk("demo_rider", "外卖骑手（兼职网格员）", auth.PartTimeWorker, town.Code, "美团骑手站"),
@@ -338,4 +345,48 @@ func (b *BarProgress) Step(label string, done, total int) {
 	if done == total {
 		fmt.Fprintln(b.W)
 	}
+}
+
+// loadUnits creates every county's departments and every town's governance
+// centre with the responsibility map that routes cases to them.
+func loadUnits(ctx context.Context, db *store.DB, regions *region.Service, prog Progress) error {
+	t := regions.Tree()
+	city, ok := t.Get("371700")
+	if !ok {
+		return nil
+	}
+	return db.Write(ctx, func(tx *store.Tx) error {
+		for i, c := range city.Children {
+			county, _ := regions.Lookup(c.Code)
+			var towns []region.Info
+			for _, tn := range c.Children {
+				ti, _ := regions.Lookup(tn.Code)
+				towns = append(towns, ti)
+			}
+			if err := cases.SeedUnits(ctx, tx, county, towns); err != nil {
+				return err
+			}
+			prog.Step("units", i+1, len(city.Children))
+		}
+		return nil
+	})
+}
+
+// assignDemoHandler puts demo_dept in 单县综合行政执法局, which street
+// problems are routed to, so the handler's day has work in it.
+func assignDemoHandler(ctx context.Context, db *store.DB, accounts *account.Service, caseSvc *cases.Service) error {
+	u, err := accounts.ByUsername(ctx, "demo_dept")
+	if err != nil {
+		return err
+	}
+	units, err := caseSvc.Units(ctx, auth.System("demo"), "371722")
+	if err != nil {
+		return err
+	}
+	for _, un := range units {
+		if un.Name == "单县综合行政执法局" {
+			return caseSvc.SetUserUnit(ctx, auth.System("demo"), u.ID, un.ID)
+		}
+	}
+	return nil
 }

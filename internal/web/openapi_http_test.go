@@ -158,6 +158,11 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	userID := e.user(t, "demo_resident").ID
 	inside := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	var filed struct {
+		Case struct{ ID, No string }
+	}
+	e.as(t, "demo_grid").postJSON("/api/v1/cases", map[string]any{"channel": "patrol", "category": "1101", "description": "openapi test", "lat": inside.Lat, "lng": inside.Lng}).
+		want(http.StatusCreated).decode(&filed)
 	fill := func(p string) string {
 		return pathParamRE.ReplaceAllStringFunc(p, func(m string) string {
 			switch {
@@ -167,6 +172,14 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return people.Items[0].ID
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/accounts/"):
 				return userID
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/cases/"):
+				return filed.Case.ID
+			case m == "{action}":
+				return "accept"
+			case m == "{no}":
+				return filed.Case.No
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/reporters/"):
+				return "me"
 			}
 			t.Errorf("%s: no test value for %s", p, m)
 			return "x"

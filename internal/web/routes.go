@@ -77,6 +77,22 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/people/{id}/reveal", auth.PersonReveal, a.RevealPerson, &api.Op{Summary: "Reveal one personal field in clear; writes an audit entry", Tag: "people", Body: "RevealRequest", Response: "Revealed"}},
 		{"GET", "/api/v1/audit", auth.AuditRead, a.Audit, &api.Op{Summary: "Audit log entries about records in your scope, newest first", Tag: "audit", Response: "Page:AuditEntry",
 			Params: []api.Param{{Name: "object_type"}, {Name: "object_id"}, pCursor, pLimit}}},
+
+		// Cases. Filing and following are open to people without an
+		// account; the domain decides per channel and per step who may act.
+		{"GET", "/api/v1/case-categories", auth.Public, a.Categories, &api.Op{Summary: "The case category taxonomy (classes and subcategories)", Tag: "cases", Public: true, Response: "Page:Category"}},
+		{"POST", "/api/v1/cases", auth.Public, a.FileCase, &api.Op{Summary: "File a report from any channel; a retry with the same idempotency key (body or Idempotency-Key header) returns the first case", Tag: "cases", Public: true, Body: "Report", Response: "Intake", Status: 201}},
+		{"GET", "/api/v1/cases", auth.Authenticated, a.ListCases, &api.Op{Summary: "Work list of cases in your scope (or mine=1: the cases you reported)", Tag: "cases", Response: "Page:Case",
+			Params: []api.Param{pRegion, {Name: "status", Desc: "comma-separated stages"}, {Name: "category"}, {Name: "channel"}, {Name: "unit"}, {Name: "overdue", Type: "boolean"}, {Name: "mine", Type: "boolean"}, {Name: "from", Desc: "date or RFC 3339"}, {Name: "to"}, pCursor, pLimit}}},
+		{"GET", "/api/v1/cases/{id}", auth.Authenticated, a.Case, &api.Op{Summary: "One case with its full history", Tag: "cases", Response: "CaseView"}},
+		{"POST", "/api/v1/cases/{id}/{action}", auth.Public, a.CaseAction, &api.Op{Summary: "A workflow step: accept, reject, dispatch, reassign, return, postpone_request, postpone_approve, postpone_deny, reply, verify_pass, verify_fail, rate, merge, supervise", Tag: "cases", Public: true, Body: "CaseInput", Response: "Case"}},
+		{"GET", "/api/v1/follow/{no}", auth.Public, a.FollowCase, &api.Op{Summary: "A case for its reporter without an account (token given at filing)", Tag: "cases", Public: true, Response: "CaseView", Params: []api.Param{{Name: "token", Required: true}}}},
+		{"GET", "/api/v1/case-rates", auth.CaseRead, a.CaseRates, &api.Op{Summary: "Response, on-time, resolution, satisfaction and rework rates for a region and period", Tag: "cases", Response: "Rates", Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"GET", "/api/v1/reporters/{id}/reliability", auth.Authenticated, a.Reliability, &api.Op{Summary: "A reporter's filed, accepted, rejected and duplicate reports (id 'me' for yourself)", Tag: "cases", Response: "Reliability"}},
+		{"GET", "/api/v1/units", auth.RegionRead, a.Units, &api.Op{Summary: "Units (departments, centres) in your scope", Tag: "cases", Response: "Page:Unit", Params: []api.Param{pRegion}}},
+		{"POST", "/api/v1/units", auth.RegionWrite, a.CreateUnit, &api.Op{Summary: "Register a unit in a region", Tag: "cases", Body: "NewUnit", Response: "Unit", Status: 201}},
+		{"GET", "/api/v1/regions/{code}/responsibilities", auth.RegionRead, a.Responsibilities, &api.Op{Summary: "The region's own entries of the responsibility map", Tag: "cases", Response: "Page:Responsibility"}},
+		{"PUT", "/api/v1/regions/{code}/responsibilities", auth.RegionWrite, a.SetResponsibility, &api.Op{Summary: "Map a category (subcategory, class or '*') in the region to a unit", Tag: "cases", Body: "Responsibility", Response: "Responsibility"}},
 	}
 }
 

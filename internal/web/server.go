@@ -17,6 +17,7 @@ import (
 	"civicgrid/internal/account"
 	"civicgrid/internal/api"
 	"civicgrid/internal/auth"
+	"civicgrid/internal/cases"
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
@@ -63,6 +64,7 @@ type Deps struct {
 	Regions  *region.Service
 	Accounts *account.Service
 	People   *people.Service
+	Cases    *cases.Service
 	Logger   *slog.Logger
 }
 
@@ -73,7 +75,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, assets: a, log: d.Logger}
-	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People}
+	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

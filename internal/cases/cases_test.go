@@ -1,0 +1,389 @@
+package cases_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"civicgrid/internal/account"
+	"civicgrid/internal/auth"
+	"civicgrid/internal/cases"
+	"civicgrid/internal/errs"
+	"civicgrid/internal/privacy"
+	"civicgrid/internal/region"
+	"civicgrid/internal/region/regiontest"
+	"civicgrid/internal/store"
+	"civicgrid/internal/store/storetest"
+	"civicgrid/internal/workcal"
+)
+
+// world is a small county with its departments, a handler in each of two
+// units, a grid worker, a resident and a county official, on a clock the
+// test moves.
+type world struct {
+	t        *testing.T
+	db       *store.DB
+	svc      *cases.Service
+	now      time.Time
+	official auth.Actor
+	worker   auth.Actor
+	resident auth.Actor
+	handler  auth.Actor // 单县综合行政执法局
+	other    auth.Actor // 单县民政局
+	unitCity string     // 综合行政执法局
+	unitCivil string    // 民政局
+}
+
+var ctx = context.Background()
+
+// Monday 2026-03-02 09:00 Beijing time.
+var start = time.Date(2026, 3, 2, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+
+func newWorld(t *testing.T, db *store.DB) *world {
+	t.Helper()
+	w := &world{t: t, db: db, now: start}
+	db.Now = func() time.Time { return w.now }
+	regions := regiontest.Load(t, db)
+	keys, _ := privacy.NewKeys(make([]byte, 32))
+	cal, err := workcal.Embedded()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.svc = cases.New(db, regions, regions, cal, keys, cases.DefaultConfig, nil)
+	county, _ := regions.Lookup(regiontest.CountyA)
+	t1, _ := regions.Lookup(regiontest.TownA1)
+	t2, _ := regions.Lookup(regiontest.TownA2)
+	err = db.Write(ctx, func(tx *store.Tx) error {
+		if err := cases.SeedCategories(ctx, tx); err != nil {
+			return err
+		}
+		return cases.SeedUnits(ctx, tx, county, []region.Info{t1, t2})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	accounts := account.NewService(db, keys, regions, account.DefaultConfig)
+	sys := auth.System("test")
+	mk := func(name string, role auth.Role, code string) auth.Actor {
+		u, err := accounts.Create(ctx, sys, account.NewUser{Username: name, Password: "correct horse", Role: role, RegionCode: code})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.Actor("127.0.0.1", "test")
+	}
+	w.official = mk("official", auth.Official, regiontest.CountyA)
+	w.worker = mk("worker", auth.GridWorker, regiontest.GridA1a1)
+	w.resident = mk("resident", auth.Resident, regiontest.GridA1a1)
+	w.handler = mk("handler", auth.DeptHandler, regiontest.CountyA)
+	w.other = mk("civil", auth.DeptHandler, regiontest.CountyA)
+	units, err := w.svc.Units(ctx, w.official, regiontest.CountyA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range units {
+		switch u.Name {
+		case "单县综合行政执法局":
+			w.unitCity = u.ID
+		case "单县民政局":
+			w.unitCivil = u.ID
+		}
+	}
+	if w.unitCity == "" || w.unitCivil == "" {
+		t.Fatalf("demo units missing: %+v", units)
+	}
+	if err := w.svc.SetUserUnit(ctx, w.official, w.handler.UserID, w.unitCity); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.svc.SetUserUnit(ctx, w.official, w.other.UserID, w.unitCivil); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
+func (w *world) file(a auth.Actor, r cases.Report) cases.Intake {
+	w.t.Helper()
+	if r.Channel == "" {
+		r.Channel = cases.ChannelWeb
+	}
+	if r.Category == "" {
+		r.Category = "1101"
+	}
+	if r.Lng == 0 {
+		r.Lng, r.Lat = 116.1, 34.2 // inside grid A1a1
+	}
+	if r.Description == "" {
+		r.Description = "路边有一堆垃圾"
+	}
+	in, err := w.svc.File(ctx, a, r)
+	if err != nil {
+		w.t.Fatalf("file: %v", err)
+	}
+	return in
+}
+
+func (w *world) act(a auth.Actor, id string, action cases.Action, in cases.Input) cases.Case {
+	w.t.Helper()
+	c, err := w.svc.Act(ctx, a, id, action, in, "")
+	if err != nil {
+		w.t.Fatalf("%s by %s: %v", action, a.Username, err)
+	}
+	return c
+}
+
+func (w *world) refuse(a auth.Actor, id string, action cases.Action, in cases.Input, code errs.Code) {
+	w.t.Helper()
+	_, err := w.svc.Act(ctx, a, id, action, in, "")
+	if !errs.Is(err, code) {
+		w.t.Fatalf("%s by %s: got %v, want %s", action, a.Username, err, code)
+	}
+}
+
+func actions(t *testing.T, w *world, id string) string {
+	_, evs, err := w.svc.Get(ctx, w.official, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range evs {
+		out = append(out, e.Action)
+	}
+	return strings.Join(out, " ")
+}
+
+func TestHappyPathAndHistory(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		in := w.file(w.resident, cases.Report{})
+		c := in.Case
+		if c.Status != cases.Reported || c.GridCode != regiontest.GridA1a1 || c.AcceptDue.IsZero() || !strings.HasPrefix(c.No, "371722-20260302-") {
+			t.Fatalf("filed: %+v", c)
+		}
+		w.now = w.now.Add(time.Hour)
+		c = w.act(w.official, c.ID, cases.ActAccept, cases.Input{})
+		c = w.act(w.official, c.ID, cases.ActDispatch, cases.Input{})
+		if c.LeadUnitID != w.unitCity || c.Status != cases.Dispatched {
+			t.Fatalf("routing: lead %s, want 综合行政执法局 %s", c.LeadUnitID, w.unitCity)
+		}
+		// 1101 (暴露垃圾) has 2 working days: Monday 10:00 → Wednesday 17:30.
+		if want := time.Date(2026, 3, 4, 17, 30, 0, 0, start.Location()); !c.HandleDue.Equal(want) {
+			t.Fatalf("handle due %v, want %v", c.HandleDue, want)
+		}
+		w.refuse(w.other, c.ID, cases.ActReply, cases.Input{Note: "已处理"}, errs.Forbidden) // not the lead unit
+		w.refuse(w.handler, c.ID, cases.ActReply, cases.Input{}, errs.Invalid)             // no note
+		w.now = w.now.Add(3 * time.Hour)
+		c = w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "已清运", Photos: []string{"abc123"}})
+		w.refuse(w.resident, c.ID, cases.ActVerifyPass, cases.Input{}, errs.Forbidden)
+		c = w.act(w.worker, c.ID, cases.ActVerifyPass, cases.Input{Note: "现场已干净"})
+		if c.Status != cases.Closed {
+			t.Fatalf("after verify: %s", c.Status)
+		}
+		w.refuse(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 5}, errs.Forbidden)
+		c = w.act(w.resident, c.ID, cases.ActRate, cases.Input{Satisfaction: 5})
+		if got := actions(t, w, c.ID); got != "report accept dispatch reply verify_pass rate" {
+			t.Fatalf("history: %s", got)
+		}
+		// Invalid transitions get a clear conflict.
+		w.refuse(w.official, c.ID, cases.ActAccept, cases.Input{}, errs.Conflict)
+		r, err := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(24*time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Reported != 1 || r.Closed != 1 || r.OnTime.Num != 1 || r.Satisfaction.Num != 1 || r.Response.Num != 1 || r.AvgWorkHours != 2 /* 10:00–13:00 less the 12:00–13:30 lunch break */ {
+			t.Fatalf("rates: %+v", r)
+		}
+		rel, _ := w.svc.ReporterReliability(ctx, w.resident, w.resident.UserID)
+		if rel.Filed != 1 || rel.Accepted != 1 || rel.Rate != 1 {
+			t.Fatalf("reliability: %+v", rel)
+		}
+	})
+}
+
+func TestReturnPostponeJointReworkReopen(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		c := w.file(w.worker, cases.Report{Channel: cases.ChannelPatrol, Category: "1201"}).Case
+		c = w.act(w.official, c.ID, cases.ActAccept, cases.Input{})
+		c = w.act(w.official, c.ID, cases.ActDispatch, cases.Input{AssistUnits: []string{w.unitCivil}})
+		if len(c.AssistUnits) != 1 {
+			t.Fatalf("joint handling: %+v", c.AssistUnits)
+		}
+		// The assisting unit sees the case but cannot reply for the lead.
+		if _, _, err := w.svc.Get(ctx, w.other, c.ID); err != nil {
+			t.Fatalf("assisting unit cannot read: %v", err)
+		}
+		w.refuse(w.other, c.ID, cases.ActReply, cases.Input{Note: "x"}, errs.Forbidden)
+		// Postponement: asked before the deadline, approved by the dispatcher.
+		before := c.HandleDue
+		w.refuse(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "需要协调", Days: 11}, errs.Invalid)
+		c = w.act(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "需要协调", Days: 3})
+		w.refuse(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "again", Days: 1}, errs.Conflict)
+		c = w.act(w.official, c.ID, cases.ActPostponeApprove, cases.Input{})
+		if !c.HandleDue.After(before) || c.PostponeDays != 3 || c.PostponePending {
+			t.Fatalf("postponed: due %v → %v, days %d", before, c.HandleDue, c.PostponeDays)
+		}
+		// Reply, fail verification (rework), reply again, pass.
+		c = w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "已劝离"})
+		c = w.act(w.worker, c.ID, cases.ActVerifyFail, cases.Input{Note: "摊贩又回来了"})
+		if c.Status != cases.Dispatched || c.ReworkCount != 1 {
+			t.Fatalf("rework: %+v", c)
+		}
+		c = w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "已取缔"})
+		c = w.act(w.worker, c.ID, cases.ActVerifyPass, cases.Input{})
+		// The reporter (grid worker) is dissatisfied and reopens it.
+		c = w.act(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 2, Reopen: true})
+		if c.Status != cases.Dispatched || !c.Reopened || c.ReworkCount != 2 {
+			t.Fatalf("reopen: %+v", c)
+		}
+
+		// Return: the unit says "not ours" within 2 working days.
+		d := w.file(w.resident, cases.Report{Category: "1601", Lng: 116.3, Lat: 34.7}).Case
+		d = w.act(w.official, d.ID, cases.ActAccept, cases.Input{})
+		d = w.act(w.official, d.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
+		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{}, errs.Invalid) // a reason is required
+		d = w.act(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "属于司法调解，非本单位职责"})
+		if d.Status != cases.Accepted || d.LeadUnitID != "" {
+			t.Fatalf("returned: %+v", d)
+		}
+		d = w.act(w.official, d.ID, cases.ActDispatch, cases.Input{}) // routed by the map: 1601 → town centre
+		if d.LeadUnitName != "单县第1镇综治中心" {
+			t.Fatalf("re-dispatched to %q", d.LeadUnitName)
+		}
+		_, evs, _ := w.svc.Get(ctx, w.official, d.ID)
+		var chain []string
+		for _, e := range evs {
+			if e.Action == "return" {
+				chain = append(chain, e.Note, e.Data)
+			}
+		}
+		if len(chain) != 2 || !strings.Contains(chain[1], w.unitCity) {
+			t.Fatalf("transfer chain lost: %v", chain)
+		}
+		// Returning later than 2 working days is refused.
+		e := w.file(w.resident, cases.Report{Category: "1202", Lng: 116.3, Lat: 34.6}).Case
+		w.act(w.official, e.ID, cases.ActAccept, cases.Input{})
+		w.act(w.official, e.ID, cases.ActDispatch, cases.Input{})
+		w.now = w.now.AddDate(0, 0, 7)
+		w.refuse(w.handler, e.ID, cases.ActReturn, cases.Input{Note: "太晚"}, errs.Conflict)
+	})
+}
+
+func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		first := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1"}).Case
+		again := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1"})
+		if !again.Replayed || again.Case.ID != first.ID {
+			t.Fatalf("retry stored twice: %+v", again)
+		}
+		if _, err := w.svc.File(ctx, w.resident, cases.Report{Channel: cases.ChannelWeb, Category: "0101", Description: "别的", Lng: 116.1, Lat: 34.2, IdempotencyKey: "k1"}); !errs.Is(err, errs.Conflict) {
+			t.Fatalf("same key, other content: %v", err)
+		}
+		// A rider reports the same manhole 30 m away: offered as a duplicate.
+		rider := auth.Actor{UserID: "rider", Username: "rider", Role: auth.PartTimeWorker, RegionPath: "/371700/371722/371722001/"}
+		second := w.file(rider, cases.Report{Channel: cases.ChannelQuick, Category: "0101", Description: "", Photos: []string{"p1"}, Lng: 116.1003, Lat: 34.2001})
+		if len(second.Duplicates) != 1 || second.Duplicates[0].ID != first.ID {
+			t.Fatalf("duplicates: %+v", second.Duplicates)
+		}
+		far := w.file(w.resident, cases.Report{Category: "0101", Lng: 116.2, Lat: 34.3})
+		if len(far.Duplicates) != 0 {
+			t.Fatal("a case 12 km away offered as duplicate")
+		}
+		w.act(w.official, second.Case.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "同一井盖"})
+		if got := actions(t, w, first.ID); got != "report merged_from" {
+			t.Fatalf("target history: %s", got)
+		}
+		rej := w.file(w.resident, cases.Report{Category: "2103", Lng: 116.4, Lat: 34.8}).Case
+		w.refuse(w.official, rej.ID, cases.ActReject, cases.Input{}, errs.Invalid)
+		w.act(w.official, rej.ID, cases.ActReject, cases.Input{Note: "不属于受理范围"})
+		r, _ := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(time.Hour))
+		// 4 filed, the merged one counts once: 3 reported, 1 rejected.
+		if r.Reported != 3 || r.Rejected != 1 || r.Open != 2 {
+			t.Fatalf("rates: %+v", r)
+		}
+		// Channel rules: a resident cannot pose as the hotline.
+		if _, err := w.svc.File(ctx, w.resident, cases.Report{Channel: cases.ChannelHotline, Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("resident via hotline: %v", err)
+		}
+		// Anonymous web report with a follow token.
+		anon := w.file(auth.Actor{}, cases.Report{Category: "1102", ReporterPhone: "13800001111", Lng: 116.35, Lat: 34.55})
+		if anon.FollowToken == "" || anon.Case.ReporterPhone != "138****1111" {
+			t.Fatalf("anonymous: %+v", anon)
+		}
+		if _, _, err := w.svc.Follow(ctx, anon.Case.No, anon.FollowToken); err != nil {
+			t.Fatalf("follow: %v", err)
+		}
+		if _, _, err := w.svc.Follow(ctx, anon.Case.No, "wrong"); !errs.Is(err, errs.NotFound) {
+			t.Fatalf("follow with a wrong token: %v", err)
+		}
+		// Outside every grid.
+		if _, err := w.svc.File(ctx, w.resident, cases.Report{Channel: cases.ChannelWeb, Category: "0101", Description: "x", Lng: 120, Lat: 30}); !errs.Is(err, errs.Invalid) {
+			t.Fatalf("outside: %v", err)
+		}
+	})
+}
+
+func TestSchedulerRemindsMarksOverdueEscalates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		c := w.file(w.resident, cases.Report{Category: "1501"}).Case // fire lane: 1 working day
+		w.act(w.official, c.ID, cases.ActAccept, cases.Input{})
+		c = w.act(w.official, c.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
+		res, _ := w.svc.Tick(ctx, 0)
+		if res != (cases.TickResult{}) {
+			t.Fatalf("nothing due yet: %+v", res)
+		}
+		w.now = c.HandleDue.Add(-time.Hour)
+		if res, _ := w.svc.Tick(ctx, 0); res.Reminded != 1 {
+			t.Fatalf("remind: %+v", res)
+		}
+		w.now = c.HandleDue.Add(time.Minute)
+		if res, _ := w.svc.Tick(ctx, 0); res.Overdue != 1 {
+			t.Fatalf("overdue: %+v", res)
+		}
+		if res, _ := w.svc.Tick(ctx, 0); res != (cases.TickResult{}) {
+			t.Fatalf("second tick did something: %+v", res)
+		}
+		w.now = c.HandleDue.Add(25 * time.Hour)
+		if res, _ := w.svc.Tick(ctx, 0); res.Escalated != 1 {
+			t.Fatalf("escalate: %+v", res)
+		}
+		got, _, _ := w.svc.Get(ctx, w.official, c.ID)
+		if !got.Overdue || !got.Escalated {
+			t.Fatalf("flags: %+v", got)
+		}
+		if h := actions(t, w, c.ID); h != "report accept dispatch remind overdue escalate" {
+			t.Fatalf("history: %s", h)
+		}
+		list, _, err := w.svc.List(ctx, w.official, cases.Filter{Overdue: true})
+		if err != nil || len(list) != 1 {
+			t.Fatalf("overdue list: %d %v", len(list), err)
+		}
+		// A late reply still closes, counted as not on time.
+		w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "已清理"})
+		w.act(w.worker, c.ID, cases.ActVerifyPass, cases.Input{})
+		r, _ := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(time.Hour))
+		if r.Closed != 1 || r.OnTime.Num != 0 {
+			t.Fatalf("late closure counted on time: %+v", r)
+		}
+	})
+}
+
+func TestScope(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		c := w.file(w.resident, cases.Report{}).Case
+		countyB := auth.Actor{UserID: "b", Username: "b", Role: auth.Official, RegionPath: "/371700/371721/"}
+		if _, _, err := w.svc.Get(ctx, countyB, c.ID); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("other county reads: %v", err)
+		}
+		w.refuse(countyB, c.ID, cases.ActAccept, cases.Input{}, errs.Forbidden)
+		if _, _, err := w.svc.Get(ctx, w.resident, c.ID); err != nil {
+			t.Fatalf("reporter cannot read own case: %v", err)
+		}
+		otherResident := auth.Actor{UserID: "x", Username: "x", Role: auth.Resident, RegionPath: "/371700/371722/"}
+		if _, _, err := w.svc.Get(ctx, otherResident, c.ID); !errs.Is(err, errs.Forbidden) {
+			t.Fatalf("another resident reads: %v", err)
+		}
+	})
+}

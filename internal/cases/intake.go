@@ -1,0 +1,275 @@
+package cases
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"civicgrid/internal/auth"
+	"civicgrid/internal/errs"
+	"civicgrid/internal/geo"
+	"civicgrid/internal/privacy"
+	"civicgrid/internal/region"
+	"civicgrid/internal/store"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Locator resolves a point to its grid.
+type Locator interface {
+	Locate(p geo.Point, crs region.CRS) (region.Location, error)
+}
+
+// Report is a new problem report from any channel.
+type Report struct {
+	Channel        Channel  `json:"channel"`
+	Category       string   `json:"category"`
+	Description    string   `json:"description"`
+	Lng            float64  `json:"lng"`
+	Lat            float64  `json:"lat"`
+	CRS            string   `json:"crs,omitempty"` // wgs84 (default) or gcj02
+	Address        string   `json:"address,omitempty"`
+	ReporterName   string   `json:"reporter_name,omitempty"`  // callers, anonymous residents
+	ReporterPhone  string   `json:"reporter_phone,omitempty"` // to follow the case without an account
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
+	Photos         []string `json:"photos,omitempty"` // ids from the photo store
+}
+
+// Validate checks the report on its own.
+func (r *Report) Validate() error {
+	r.Description = strings.TrimSpace(r.Description)
+	r.Address = strings.TrimSpace(r.Address)
+	r.ReporterName = strings.TrimSpace(r.ReporterName)
+	r.IdempotencyKey = strings.TrimSpace(r.IdempotencyKey)
+	known := false
+	for _, c := range Channels {
+		known = known || c == r.Channel
+	}
+	switch {
+	case !known:
+		return errs.Field("channel", "err.cases.channel")
+	case r.Category == "":
+		return errs.Field("category", "err.required")
+	case utf8.RuneCountInString(r.Description) > 2000:
+		return errs.Field("description", "err.too_long", 2000)
+	case r.Description == "" && len(r.Photos) == 0:
+		return errs.Field("description", "err.cases.need_text_or_photo")
+	case math.IsNaN(r.Lat) || r.Lat < -90 || r.Lat > 90 || (r.Lat == 0 && r.Lng == 0):
+		return errs.Field("lat", "err.cases.location")
+	case math.IsNaN(r.Lng) || r.Lng < -180 || r.Lng > 180:
+		return errs.Field("lng", "err.cases.location")
+	case utf8.RuneCountInString(r.Address) > 200:
+		return errs.Field("address", "err.too_long", 200)
+	case utf8.RuneCountInString(r.ReporterName) > 50:
+		return errs.Field("reporter_name", "err.too_long", 50)
+	case len(r.IdempotencyKey) > 100:
+		return errs.Field("idempotency_key", "err.too_long", 100)
+	case len(r.Photos) > 9:
+		return errs.Field("photos", "err.too_long", 9)
+	}
+	if r.ReporterPhone != "" {
+		p, err := privacy.NormalizePhone(r.ReporterPhone)
+		if err != nil {
+			if fe, ok := err.(*privacy.FieldError); ok {
+				return errs.Literal("reporter_phone", errs.Text{ZH: fe.Msg, EN: fe.MsgEN})
+			}
+			return errs.Field("reporter_phone", "err.invalid")
+		}
+		r.ReporterPhone = p
+	}
+	return nil
+}
+
+// channelRoles says who may file through each channel. Residents and anyone
+// without an account use the web page; staff enter calls, slips and talks.
+var channelRoles = map[Channel][]auth.Role{
+	ChannelWeb:        {auth.Resident, auth.Volunteer, auth.PartTimeWorker, auth.GridWorker, auth.GridLeader, ""},
+	ChannelPatrol:     {auth.GridWorker, auth.GridLeader},
+	ChannelQuick:      {auth.PartTimeWorker, auth.GridWorker, auth.GridLeader},
+	ChannelHotline:    {auth.Official, auth.CityAdmin, auth.DeptHandler},
+	ChannelOpinionBox: {auth.GridWorker, auth.GridLeader, auth.Official, auth.CityAdmin},
+	ChannelDoorToDoor: {auth.GridWorker, auth.GridLeader, auth.Official},
+	ChannelOpen311:    {auth.Resident, auth.Official, auth.CityAdmin, auth.DeptHandler, auth.GridWorker, auth.GridLeader, auth.PartTimeWorker, auth.Volunteer, ""},
+}
+
+// Intake is the result of filing a report.
+type Intake struct {
+	Case        Case   `json:"case"`
+	Duplicates  []Case `json:"likely_duplicates,omitempty"`
+	FollowToken string `json:"follow_token,omitempty"` // shown once, for reporters without an account
+	Replayed    bool   `json:"replayed,omitempty"`     // the same idempotency key was seen before
+}
+
+// File stores a report as a new case. A retry with the same idempotency key
+// returns the stored case instead of a second one; open cases of the same
+// subcategory nearby are returned as likely duplicates.
+func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
+	if err := r.Validate(); err != nil {
+		return Intake{}, err
+	}
+	allowed := false
+	for _, role := range channelRoles[r.Channel] {
+		allowed = allowed || role == actor.Role
+	}
+	if !allowed {
+		return Intake{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_role"}
+	}
+	crs, err := region.ParseCRS(r.CRS)
+	if err != nil {
+		return Intake{}, err
+	}
+	loc, err := s.locate.Locate(geo.Point{Lng: r.Lng, Lat: r.Lat}, crs)
+	if errs.Is(err, errs.NotFound) {
+		return Intake{}, errs.Field("lat", "err.cases.outside")
+	}
+	if err != nil {
+		return Intake{}, err
+	}
+	grid, _ := s.regions.Lookup(loc.Grid.Code)
+	var out Intake
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		if r.IdempotencyKey != "" {
+			var id, desc, cat string
+			err := tx.QueryRow(ctx, "SELECT id, description, category_code FROM cases WHERE idempotency_key = ?", idemKey(actor, r.IdempotencyKey)).Scan(&id, &desc, &cat)
+			if err == nil {
+				if desc != r.Description || cat != r.Category {
+					return &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.cases.idempotency_mismatch"}
+				}
+				c, err := s.get(ctx, tx, id)
+				out = Intake{Case: c, Replayed: true}
+				return err
+			}
+			if !errs.Is(err, errs.NotFound) {
+				return err
+			}
+		}
+		cat, err := getCategory(ctx, tx, r.Category)
+		if err != nil {
+			return err
+		}
+		if cat.IsClass() {
+			return errs.Field("category", "err.cases.need_subcategory")
+		}
+		c, token, err := s.insert(ctx, tx, actor, r, cat, loc, grid)
+		if err != nil {
+			return err
+		}
+		out.Case, out.FollowToken = c, token
+		out.Duplicates, err = s.duplicates(ctx, tx, c)
+		return err
+	})
+	if err == nil && !out.Replayed {
+		s.notify(out.Case.ID)
+	}
+	return out, err
+}
+
+// idemKey scopes a client's idempotency key to its author, so two clients
+// that pick the same key do not see each other's cases.
+func idemKey(actor auth.Actor, key string) string {
+	who := actor.UserID
+	if who == "" {
+		who = "anon"
+	}
+	return who + ":" + key
+}
+
+func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
+	now := tx.Now()
+	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
+	county := loc.Chain[min(1, len(loc.Chain)-1)].Code
+	c := Case{
+		ID: id, No: fmt.Sprintf("%s-%s-%s", county, now.In(chinaTime).Format("20060102"), id[len(id)-6:]),
+		Channel: r.Channel, CategoryCode: cat.Code, CategoryName: cat.Name, Status: Reported, Priority: cat.Priority,
+		Description: r.Description, Address: r.Address, Lng: loc.Point.Lng, Lat: loc.Point.Lat, GridCode: grid.Code, RegionPath: grid.Path,
+		ReporterID: actor.UserID, ReporterRole: string(actor.Role), ReportedAt: now, Version: 1, Photos: r.Photos,
+		AcceptDue: s.cal.AddWorkHours(now, s.cfg.AcceptHours),
+	}
+	// Staff entering a call or a slip are not the reporter: the caller is.
+	enteredBy := ""
+	if r.Channel == ChannelHotline || r.Channel == ChannelOpinionBox || r.Channel == ChannelDoorToDoor {
+		enteredBy, c.ReporterID, c.ReporterRole = actor.UserID, "", ""
+	}
+	nameEnc, err := s.keys.Seal(r.ReporterName, "cases.reporter_name:"+id)
+	if err != nil {
+		return c, "", err
+	}
+	phoneEnc, err := s.keys.Seal(r.ReporterPhone, "cases.reporter_phone:"+id)
+	if err != nil {
+		return c, "", err
+	}
+	c.ReporterName, c.ReporterPhone = privacy.MaskName(r.ReporterName), privacy.MaskPhone(r.ReporterPhone)
+	token, tokenHash := "", ""
+	if c.ReporterID == "" {
+		b := make([]byte, 18)
+		rand.Read(b)
+		token = base64.RawURLEncoding.EncodeToString(b)
+		h := sha256.Sum256([]byte(token))
+		tokenHash = hex.EncodeToString(h[:])
+	}
+	var idem any
+	if r.IdempotencyKey != "" {
+		idem = idemKey(actor, r.IdempotencyKey)
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO cases(id, no, channel, category_code, status, priority, description, address, lng, lat, grid_code, region_path,
+		reporter_id, reporter_role, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, entered_by, idempotency_key, follow_token_hash,
+		reported_at, accept_due, next_due, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
+		c.ReporterID, c.ReporterRole, nameEnc, phoneEnc, s.keys.BlindIndex("phone", r.ReporterPhone), enteredBy, idem, tokenHash,
+		store.FormatTime(now), store.FormatTime(c.AcceptDue), store.FormatTime(c.AcceptDue.Add(-s.cfg.RemindBefore)), store.FormatTime(now))
+	if err != nil {
+		return c, "", err
+	}
+	for _, p := range r.Photos {
+		if _, err := tx.Exec(ctx, "INSERT INTO case_photos(case_id, photo_id, stage, added_by, added_at) VALUES (?, ?, 'report', ?, ?) ON CONFLICT DO NOTHING", c.ID, p, actor.UserID, store.FormatTime(now)); err != nil {
+			return c, "", err
+		}
+	}
+	err = addEvent(ctx, tx, c.ID, actor, "report", "", Reported, "", "", fmt.Sprintf(`{"channel":%q}`, c.Channel))
+	return c, token, err
+}
+
+var chinaTime = time.FixedZone("CST", 8*3600)
+
+// duplicates finds open cases of the same subcategory within the radius and
+// window; a bounding box in degrees narrows the search, the haversine
+// distance decides.
+func (s *Service) duplicates(ctx context.Context, tx *store.Tx, c Case) ([]Case, error) {
+	dLat := s.cfg.DuplicateRadiusM / 111320
+	dLng := dLat / math.Max(0.2, math.Cos(c.Lat*math.Pi/180))
+	rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE category_code = ? AND id <> ? AND status IN ('reported','accepted','dispatched','replied')
+		AND reported_at >= ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ? ORDER BY reported_at DESC LIMIT 20`,
+		c.CategoryCode, c.ID, store.FormatTime(c.ReportedAt.Add(-s.cfg.DuplicateWindow)), c.Lat-dLat, c.Lat+dLat, c.Lng-dLng, c.Lng+dLng)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	var out []Case
+	for _, id := range ids {
+		d, err := s.get(ctx, tx, id)
+		if err != nil {
+			return nil, err
+		}
+		if geo.DistanceMeters(geo.Point{Lng: c.Lng, Lat: c.Lat}, geo.Point{Lng: d.Lng, Lat: d.Lat}) <= s.cfg.DuplicateRadiusM {
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,279 @@
+package cases
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"civicgrid/internal/auth"
+	"civicgrid/internal/errs"
+	"civicgrid/internal/privacy"
+	"civicgrid/internal/store"
+)
+
+const caseColumns = `c.id, c.no, c.channel, c.category_code, k.name, c.status, c.priority, c.description, c.address, c.lng, c.lat, c.grid_code, c.region_path,
+	c.reporter_id, c.reporter_role, c.reporter_name_enc, c.reporter_phone_enc, c.lead_unit_id, COALESCE(u.name, ''), c.merged_into,
+	c.reported_at, c.accepted_at, c.dispatched_at, c.replied_at, c.closed_at, c.accept_due, c.dispatch_due, c.handle_due, c.verify_due,
+	c.overdue, c.escalated_at, c.postpone_days, c.postpone_pending, c.rework_count, c.reopened, c.satisfaction, c.version`
+
+const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN units u ON u.id = c.lead_unit_id`
+
+func (s *Service) scan(row interface{ Scan(...any) error }) (Case, error) {
+	var c Case
+	var nameEnc, phoneEnc, escalated string
+	var ts [9]string
+	var overdue, pending, reopened int
+	err := row.Scan(&c.ID, &c.No, &c.Channel, &c.CategoryCode, &c.CategoryName, &c.Status, &c.Priority, &c.Description, &c.Address, &c.Lng, &c.Lat, &c.GridCode, &c.RegionPath,
+		&c.ReporterID, &c.ReporterRole, &nameEnc, &phoneEnc, &c.LeadUnitID, &c.LeadUnitName, &c.MergedInto,
+		&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &ts[7], &ts[8],
+		&overdue, &escalated, &c.PostponeDays, &pending, &c.ReworkCount, &reopened, &c.Satisfaction, &c.Version)
+	if err != nil {
+		return c, err
+	}
+	for i, p := range []*time.Time{&c.ReportedAt, &c.AcceptedAt, &c.DispatchedAt, &c.RepliedAt, &c.ClosedAt, &c.AcceptDue, &c.DispatchDue, &c.HandleDue, &c.VerifyDue} {
+		*p, _ = store.ParseTime(ts[i])
+	}
+	c.Overdue, c.Escalated, c.PostponePending, c.Reopened = overdue == 1, escalated != "", pending == 1, reopened == 1
+	name, err1 := s.keys.Open(nameEnc, "cases.reporter_name:"+c.ID)
+	phone, err2 := s.keys.Open(phoneEnc, "cases.reporter_phone:"+c.ID)
+	if err1 != nil || err2 != nil {
+		return c, errs.Wrap(ErrJoin(err1, err2), "open reporter of case "+c.ID)
+	}
+	c.ReporterName, c.ReporterPhone = privacy.MaskName(name), privacy.MaskPhone(phone)
+	return c, nil
+}
+
+// ErrJoin returns the first non-nil error.
+func ErrJoin(es ...error) error {
+	for _, e := range es {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+func (s *Service) get(ctx context.Context, tx *store.Tx, id string) (Case, error) {
+	c, err := s.scan(tx.QueryRow(ctx, "SELECT "+caseColumns+caseFrom+" WHERE c.id = ?", id))
+	if errs.Is(err, errs.NotFound) {
+		return c, errs.New(errs.NotFound, "err.cases.not_found")
+	}
+	if err != nil {
+		return c, err
+	}
+	rows, err := tx.Query(ctx, "SELECT unit_id FROM case_units WHERE case_id = ? AND role = 'assist' ORDER BY unit_id", id)
+	if err != nil {
+		return c, err
+	}
+	for rows.Next() {
+		var u string
+		rows.Scan(&u)
+		c.AssistUnits = append(c.AssistUnits, u)
+	}
+	rows.Close()
+	rows, err = tx.Query(ctx, "SELECT photo_id FROM case_photos WHERE case_id = ? ORDER BY added_at, photo_id", id)
+	if err != nil {
+		return c, err
+	}
+	for rows.Next() {
+		var p string
+		rows.Scan(&p)
+		c.Photos = append(c.Photos, p)
+	}
+	rows.Close()
+	return c, rows.Err()
+}
+
+// canRead decides who sees a case: staff of its area, the units on it, and
+// its reporter.
+func (s *Service) canRead(ctx context.Context, tx *store.Tx, actor auth.Actor, c Case) error {
+	if actor.UserID != "" && actor.UserID == c.ReporterID {
+		return nil
+	}
+	if actor.Role == auth.DeptHandler {
+		unit, err := UnitOf(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		if unit != "" && (unit == c.LeadUnitID || contains(c.AssistUnits, unit)) {
+			return nil
+		}
+	}
+	return actor.Authorize(auth.CaseRead, c.RegionPath)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Get returns a case and its history, if the actor may see it.
+func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Case, []Event, error) {
+	var c Case
+	var evs []Event
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if c, err = s.get(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := s.canRead(ctx, tx, actor, c); err != nil {
+			return err
+		}
+		evs, err = events(ctx, tx, id)
+		return err
+	})
+	return c, evs, err
+}
+
+// Follow returns a case to a reporter without an account, who holds the
+// follow token given at filing.
+func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, error) {
+	var c Case
+	var evs []Event
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var id, h string
+		if err := tx.QueryRow(ctx, "SELECT id, follow_token_hash FROM cases WHERE no = ?", strings.TrimSpace(no)).Scan(&id, &h); err != nil {
+			return errs.New(errs.NotFound, "err.cases.not_found")
+		}
+		if h == "" || h != hashToken(token) {
+			return errs.New(errs.NotFound, "err.cases.not_found")
+		}
+		var err error
+		if c, err = s.get(ctx, tx, id); err != nil {
+			return err
+		}
+		evs, err = events(ctx, tx, id)
+		return err
+	})
+	return c, evs, err
+}
+
+func events(ctx context.Context, tx *store.Tx, id string) ([]Event, error) {
+	rows, err := tx.Query(ctx, "SELECT seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data FROM case_events WHERE case_id = ? ORDER BY seq", id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Event
+	for rows.Next() {
+		var e Event
+		var at string
+		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.FromStatus, &e.ToStatus, &e.UnitID, &e.Note, &e.Data); err != nil {
+			return nil, err
+		}
+		e.At, _ = store.ParseTime(at)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// addEvent appends to a case's history in the same transaction as the change.
+func addEvent(ctx context.Context, tx *store.Tx, caseID string, actor auth.Actor, action string, from, to Status, unitID, note, data string) error {
+	name := actor.Username
+	if name == "" {
+		name = "anonymous"
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO case_events(case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data)
+		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		caseID, caseID, tx.NowText(), actor.UserID, name, string(actor.Role), action, string(from), string(to), unitID, note, data)
+	return err
+}
+
+// Filter narrows a work list.
+type Filter struct {
+	RegionCode string
+	Status     []Status
+	Category   string
+	Channel    Channel
+	From, To   time.Time // reported_at range
+	UnitID     string    // cases where this unit is lead
+	Overdue    bool
+	ReporterID string
+	After      string // cursor: case id (ULIDs sort by time)
+	Limit      int
+}
+
+// List returns cases in the actor's scope matching f, newest first.
+func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case, string, error) {
+	var where []string
+	var args []any
+	if f.ReporterID != "" && f.ReporterID == actor.UserID {
+		where, args = append(where, "c.reporter_id = ?"), append(args, f.ReporterID)
+	} else {
+		path := actor.RegionPath
+		if f.RegionCode != "" {
+			r, ok := s.regions.Lookup(f.RegionCode)
+			if !ok {
+				return nil, "", errs.Field("region", "err.region.not_found", f.RegionCode)
+			}
+			path = r.Path
+		}
+		if err := actor.Authorize(auth.CaseRead, path); err != nil {
+			return nil, "", err
+		}
+		where, args = append(where, "c.region_path LIKE ?"), append(args, path+"%")
+	}
+	if len(f.Status) > 0 {
+		ph := make([]string, len(f.Status))
+		for i, st := range f.Status {
+			ph[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Category != "" {
+		where, args = append(where, "(c.category_code = ? OR k.parent_code = ?)"), append(args, f.Category, f.Category)
+	}
+	if f.Channel != "" {
+		where, args = append(where, "c.channel = ?"), append(args, string(f.Channel))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "c.reported_at >= ?"), append(args, store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "c.reported_at < ?"), append(args, store.FormatTime(f.To))
+	}
+	if f.UnitID != "" {
+		where, args = append(where, "c.lead_unit_id = ?"), append(args, f.UnitID)
+	}
+	if f.Overdue {
+		where = append(where, "c.overdue = 1")
+	}
+	if f.After != "" {
+		where, args = append(where, "c.id < ?"), append(args, f.After)
+	}
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	q := "SELECT " + caseColumns + caseFrom + " WHERE " + strings.Join(where, " AND ") + " ORDER BY c.id DESC LIMIT ?"
+	args = append(args, f.Limit+1)
+	var out []Case
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c, err := s.scan(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, "", errs.Wrap(err, "list cases")
+	}
+	next := ""
+	if len(out) > f.Limit {
+		out = out[:f.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
+}
