@@ -22,17 +22,17 @@ import (
 // units, a grid worker, a resident and a county official, on a clock the
 // test moves.
 type world struct {
-	t        *testing.T
-	db       *store.DB
-	svc      *cases.Service
-	now      time.Time
-	official auth.Actor
-	worker   auth.Actor
-	resident auth.Actor
-	handler  auth.Actor // 单县综合行政执法局
-	other    auth.Actor // 单县民政局
-	unitCity string     // 综合行政执法局
-	unitCivil string    // 民政局
+	t         *testing.T
+	db        *store.DB
+	svc       *cases.Service
+	now       time.Time
+	official  auth.Actor
+	worker    auth.Actor
+	resident  auth.Actor
+	handler   auth.Actor // 单县综合行政执法局
+	other     auth.Actor // 单县民政局
+	unitCity  string     // 综合行政执法局
+	unitCivil string     // 民政局
 }
 
 var ctx = context.Background()
@@ -170,7 +170,7 @@ func TestHappyPathAndHistory(t *testing.T) {
 			t.Fatalf("handle due %v, want %v", c.HandleDue, want)
 		}
 		w.refuse(w.other, c.ID, cases.ActReply, cases.Input{Note: "已处理"}, errs.Forbidden) // not the lead unit
-		w.refuse(w.handler, c.ID, cases.ActReply, cases.Input{}, errs.Invalid)             // no note
+		w.refuse(w.handler, c.ID, cases.ActReply, cases.Input{}, errs.Invalid)            // no note
 		w.now = w.now.Add(3 * time.Hour)
 		c = w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "已清运", Photos: []string{"abc123"}})
 		w.refuse(w.resident, c.ID, cases.ActVerifyPass, cases.Input{}, errs.Forbidden)
