@@ -6,6 +6,7 @@
 package cases
 
 import (
+	"sync/atomic"
 	"time"
 
 	"civicgrid/internal/privacy"
@@ -155,6 +156,7 @@ type Service struct {
 	keys    *privacy.Keys
 	cfg     Config
 	notify  func(caseID string)
+	batch   atomic.Pointer[batcher] // group commit for intake, when started
 }
 
 // New wires the case domain. notify, if set, is called after every committed

@@ -2,6 +2,7 @@ package cases_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -384,6 +385,66 @@ func TestScope(t *testing.T) {
 		otherResident := auth.Actor{UserID: "x", Username: "x", Role: auth.Resident, RegionPath: "/371700/371722/"}
 		if _, _, err := w.svc.Get(ctx, otherResident, c.ID); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("another resident reads: %v", err)
+		}
+	})
+}
+
+// TestGroupCommit files 300 reports from 30 goroutines with batching on:
+// retries of one idempotency key store one case, a bad report in a batch
+// fails alone, and fewer transactions than reports were committed.
+func TestGroupCommit(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		bctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		w.svc.StartBatching(bctx, 64)
+		type res struct {
+			in  cases.Intake
+			err error
+		}
+		out := make(chan res, 300)
+		for g := 0; g < 30; g++ {
+			go func() {
+				for i := 0; i < 10; i++ {
+					r := cases.Report{Channel: cases.ChannelWeb, Category: "1101", Description: "批量", Lng: 116.1, Lat: 34.2,
+						IdempotencyKey: fmt.Sprintf("g%d-%d", g, i%5)} // each key sent twice
+					if g == 7 && i == 3 {
+						r.Category = "9999"
+						r.IdempotencyKey = "bad"
+					}
+					in, err := w.svc.File(ctx, w.resident, r)
+					out <- res{in, err}
+				}
+			}()
+		}
+		ids := map[string]bool{}
+		var replays, failures int
+		for i := 0; i < 300; i++ {
+			r := <-out
+			switch {
+			case r.err != nil:
+				failures++
+				if !errs.Is(r.err, errs.Invalid) {
+					t.Fatalf("unexpected error: %v", r.err)
+				}
+			case r.in.Replayed:
+				replays++
+			default:
+				ids[r.in.Case.ID] = true
+			}
+		}
+		if failures != 1 || len(ids) != 150 || replays != 149 {
+			t.Fatalf("failures %d, cases %d, replays %d", failures, len(ids), replays)
+		}
+		var n int
+		db.Read(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&n) })
+		if n != 150 {
+			t.Fatalf("%d cases stored, want 150", n)
+		}
+		reports, txs := w.svc.BatchStats()
+		t.Logf("%d reports in %d transactions", reports, txs)
+		if reports != 299 || txs >= reports {
+			t.Fatalf("no grouping: %d reports, %d transactions", reports, txs)
 		}
 	})
 }

@@ -111,64 +111,94 @@ type Intake struct {
 // returns the stored case instead of a second one; open cases of the same
 // subcategory nearby are returned as likely duplicates.
 func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
-	if err := r.Validate(); err != nil {
+	p, err := s.prepare(actor, r)
+	if err != nil {
 		return Intake{}, err
+	}
+	var out Intake
+	if b := s.batch.Load(); b != nil {
+		out, err = b.submit(ctx, p)
+	} else {
+		err = s.db.Write(ctx, func(tx *store.Tx) error {
+			var err error
+			out, err = s.store(ctx, tx, p)
+			return err
+		})
+	}
+	if err != nil || out.Replayed {
+		return out, err
+	}
+	// Duplicate hints are advice, read after the commit from the reader
+	// pool, so the writer is held only for the insert.
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		out.Duplicates, err = s.duplicates(ctx, tx, out.Case)
+		return err
+	})
+	s.notify(out.Case.ID)
+	return out, err
+}
+
+// prepared is a report checked and located outside any transaction.
+type prepared struct {
+	actor auth.Actor
+	r     Report
+	loc   region.Location
+	grid  region.Info
+}
+
+func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
+	if err := r.Validate(); err != nil {
+		return prepared{}, err
 	}
 	allowed := false
 	for _, role := range channelRoles[r.Channel] {
 		allowed = allowed || role == actor.Role
 	}
 	if !allowed {
-		return Intake{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_role"}
+		return prepared{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_role"}
 	}
 	crs, err := region.ParseCRS(r.CRS)
 	if err != nil {
-		return Intake{}, err
+		return prepared{}, err
 	}
 	loc, err := s.locate.Locate(geo.Point{Lng: r.Lng, Lat: r.Lat}, crs)
 	if errs.Is(err, errs.NotFound) {
-		return Intake{}, errs.Field("lat", "err.cases.outside")
+		return prepared{}, errs.Field("lat", "err.cases.outside")
 	}
+	if err != nil {
+		return prepared{}, err
+	}
+	grid, _ := s.regions.Lookup(loc.Grid.Code)
+	return prepared{actor: actor, r: r, loc: loc, grid: grid}, nil
+}
+
+// store writes one prepared report inside tx: a replay of a known
+// idempotency key returns the stored case.
+func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, error) {
+	if p.r.IdempotencyKey != "" {
+		var id, desc, cat string
+		err := tx.QueryRow(ctx, "SELECT id, description, category_code FROM cases WHERE idempotency_key = ?", idemKey(p.actor, p.r.IdempotencyKey)).Scan(&id, &desc, &cat)
+		if err == nil {
+			if desc != p.r.Description || cat != p.r.Category {
+				return Intake{}, &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.cases.idempotency_mismatch"}
+			}
+			c, err := s.get(ctx, tx, id)
+			return Intake{Case: c, Replayed: true}, err
+		}
+		if !errs.Is(err, errs.NotFound) {
+			return Intake{}, err
+		}
+	}
+	cat, err := getCategory(ctx, tx, p.r.Category)
 	if err != nil {
 		return Intake{}, err
 	}
-	grid, _ := s.regions.Lookup(loc.Grid.Code)
-	var out Intake
-	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		if r.IdempotencyKey != "" {
-			var id, desc, cat string
-			err := tx.QueryRow(ctx, "SELECT id, description, category_code FROM cases WHERE idempotency_key = ?", idemKey(actor, r.IdempotencyKey)).Scan(&id, &desc, &cat)
-			if err == nil {
-				if desc != r.Description || cat != r.Category {
-					return &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.cases.idempotency_mismatch"}
-				}
-				c, err := s.get(ctx, tx, id)
-				out = Intake{Case: c, Replayed: true}
-				return err
-			}
-			if !errs.Is(err, errs.NotFound) {
-				return err
-			}
-		}
-		cat, err := getCategory(ctx, tx, r.Category)
-		if err != nil {
-			return err
-		}
-		if cat.IsClass() {
-			return errs.Field("category", "err.cases.need_subcategory")
-		}
-		c, token, err := s.insert(ctx, tx, actor, r, cat, loc, grid)
-		if err != nil {
-			return err
-		}
-		out.Case, out.FollowToken = c, token
-		out.Duplicates, err = s.duplicates(ctx, tx, c)
-		return err
-	})
-	if err == nil && !out.Replayed {
-		s.notify(out.Case.ID)
+	if cat.IsClass() {
+		return Intake{}, errs.Field("category", "err.cases.need_subcategory")
 	}
-	return out, err
+	c, token, err := s.insert(ctx, tx, p.actor, p.r, cat, p.loc, p.grid)
+	return Intake{Case: c, FollowToken: token}, err
 }
 
 // idemKey scopes a client's idempotency key to its author, so two clients
