@@ -208,7 +208,7 @@ func (c *Calendar) Hours() WorkHours {
 // Lookup returns the official entry for t's day, if there is one (a holiday,
 // or a make-up working day; its Name is e.g. "国庆节").
 func (c *Calendar) Lookup(t time.Time) (Day, bool) {
-	day, _ := c.split(t)
+	day, _, _ := c.split(t)
 	d, ok := c.exc[day]
 	return d, ok
 }
@@ -359,17 +359,24 @@ func (c *Calendar) isWork(day int64) bool {
 	return isMonFri(day)
 }
 
-// split gives t's local day number and wall-clock offset from local midnight.
-func (c *Calendar) split(t time.Time) (int64, time.Duration) {
+// split gives t's local day number, wall-clock offset from local midnight
+// and zone offset.
+func (c *Calendar) split(t time.Time) (int64, time.Duration, int) {
 	t = t.In(c.loc)
 	_, off := t.Zone()
 	s := t.Unix() + int64(off)
 	day := floorDiv(s, 86400)
-	return day, time.Duration(s-day*86400)*time.Second + time.Duration(t.Nanosecond())
+	return day, time.Duration(s-day*86400)*time.Second + time.Duration(t.Nanosecond()), off
 }
 
-// at is the instant at wall-clock offset sod of local day number day.
-func (c *Calendar) at(day int64, sod time.Duration) time.Time {
+// at is the instant at wall-clock offset sod of local day number day. off is
+// a guess of the zone offset there (seconds east of UTC): when it is right, as
+// it always is in a fixed zone, this avoids the slower time.Date.
+func (c *Calendar) at(day int64, sod time.Duration, off int) time.Time {
+	t := time.Unix(day*86400-int64(off), int64(sod)).In(c.loc)
+	if _, o := t.Zone(); o == off {
+		return t
+	}
 	return time.Date(1970, 1, 1+int(day), 0, 0, 0, int(sod), c.loc)
 }
 
@@ -402,7 +409,7 @@ func (c *Calendar) instantOf(w time.Duration) time.Duration {
 
 // IsWorkday reports whether t's day (in the calendar's location) is a working day.
 func (c *Calendar) IsWorkday(t time.Time) bool {
-	day, _ := c.split(t)
+	day, _, _ := c.split(t)
 	return c.isWork(day)
 }
 
@@ -417,7 +424,7 @@ const maxDays = 1 << 30
 // the next working day. n < 0 counts back: the end of the |n|-th working day
 // before from's day.
 func (c *Calendar) AddWorkdays(from time.Time, n int) time.Time {
-	day, _ := c.split(from)
+	day, _, off := c.split(from)
 	nn := int64(max(min(n, maxDays), -maxDays))
 	var m int64
 	switch {
@@ -428,24 +435,24 @@ func (c *Calendar) AddWorkdays(from time.Time, n int) time.Time {
 	default:
 		m = c.rank(day) + nn
 	}
-	return c.at(c.sel(m), c.dayEnd)
+	return c.at(c.sel(m), c.dayEnd, off)
 }
 
 // NextWorkInstant is t when t falls inside a working period of a working day
 // (start included, end excluded), else the start of the next working period.
 func (c *Calendar) NextWorkInstant(t time.Time) time.Time {
-	day, sod := c.split(t)
+	day, sod, off := c.split(t)
 	if c.isWork(day) {
 		for _, p := range c.periods {
 			if sod < p[0] {
-				return c.at(day, p[0])
+				return c.at(day, p[0], off)
 			}
 			if sod < p[1] {
 				return t
 			}
 		}
 	}
-	return c.at(c.sel(c.rank(day+1)), c.periods[0][0])
+	return c.at(c.sel(c.rank(day+1)), c.periods[0][0], off)
 }
 
 // AddWorkHours is the instant at which d of working time has elapsed since
@@ -457,7 +464,7 @@ func (c *Calendar) AddWorkHours(from time.Time, d time.Duration) time.Time {
 	if d <= 0 {
 		return c.NextWorkInstant(from)
 	}
-	day, sod := c.split(from)
+	day, sod, off := c.split(from)
 	var r time.Duration // working time to cover, counted from the start of the working day rank(day)
 	if c.isWork(day) {
 		r = c.worked(sod)
@@ -465,7 +472,7 @@ func (c *Calendar) AddWorkHours(from time.Time, d time.Duration) time.Time {
 	r += min(d, math.MaxInt64-24*time.Hour)
 	k := int64((r - 1) / c.perDay) // whole working days passed; 0 < rest <= perDay
 	rest := r - time.Duration(k)*c.perDay
-	return c.at(c.sel(c.rank(day)+k), c.instantOf(rest))
+	return c.at(c.sel(c.rank(day)+k), c.instantOf(rest), off)
 }
 
 // WorkBetween is the working time between a and b: the time inside working
@@ -474,8 +481,8 @@ func (c *Calendar) WorkBetween(a, b time.Time) time.Duration {
 	if !b.After(a) {
 		return 0
 	}
-	da, sa := c.split(a)
-	db, sb := c.split(b)
+	da, sa, _ := c.split(a)
+	db, sb, _ := c.split(b)
 	var wa, wb time.Duration
 	if c.isWork(da) {
 		wa = c.worked(sa)
@@ -493,8 +500,8 @@ func (c *Calendar) WorkBetween(a, b time.Time) time.Duration {
 // WorkdaysBetween counts the working days strictly after a's day up to and
 // including b's day; 0 if b's day is not after a's day.
 func (c *Calendar) WorkdaysBetween(a, b time.Time) int {
-	da, _ := c.split(a)
-	db, _ := c.split(b)
+	da, _, _ := c.split(a)
+	db, _, _ := c.split(b)
 	if db <= da {
 		return 0
 	}

@@ -36,11 +36,11 @@ func at(t testing.TB, s string) time.Time {
 }
 
 // reference is a naive, obviously-correct model built straight from the JSON files.
-type reference struct{ exc map[string]bool } // date → isOffDay
+type reference struct{ exc map[[3]int]bool } // {y, m, d} → isOffDay
 
 func loadReference(t testing.TB) reference {
 	t.Helper()
-	r := reference{exc: map[string]bool{}}
+	r := reference{exc: map[[3]int]bool{}}
 	files, _ := filepath.Glob("holidays/*.json")
 	if len(files) != 3 {
 		t.Fatalf("want 3 holiday files, have %v", files)
@@ -56,7 +56,11 @@ func loadReference(t testing.TB) reference {
 			t.Fatal(f, err)
 		}
 		for _, d := range days {
-			r.exc[d.Date] = d.Off
+			v, err := time.Parse(time.DateOnly, d.Date)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r.exc[[3]int{v.Year(), int(v.Month()), v.Day()}] = d.Off
 		}
 	}
 	return r
@@ -64,7 +68,8 @@ func loadReference(t testing.TB) reference {
 
 func (r reference) isWork(t time.Time) bool {
 	t = t.In(Shanghai)
-	if off, ok := r.exc[t.Format("2006-01-02")]; ok {
+	y, m, d := t.Date()
+	if off, ok := r.exc[[3]int{y, int(m), d}]; ok {
 		return !off
 	}
 	return t.Weekday() != time.Saturday && t.Weekday() != time.Sunday
@@ -99,11 +104,11 @@ func (r reference) addWorkdays(from time.Time, n int) time.Time {
 
 // inHours reports whether the minute starting at t is working time.
 func (r reference) inHours(t time.Time) bool {
-	if !r.isWork(t) {
-		return false
-	}
 	t = t.In(Shanghai)
 	m := t.Hour()*60 + t.Minute()
+	if !(m >= 8*60+30 && m < 17*60+30) || !r.isWork(t) {
+		return false
+	}
 	return (m >= 8*60+30 && m < 12*60) || (m >= 13*60+30 && m < 17*60+30)
 }
 
@@ -378,9 +383,13 @@ func TestWorkHoursMatchReference(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	start := at(t, "2023-12-20").Unix() / 60
 	span := int64(3*365*24*60 + 30*24*60)
-	for i := 0; i < 3000; i++ {
+	n := 1500
+	if testing.Short() {
+		n = 200
+	}
+	for i := 0; i < n; i++ {
 		a := time.Unix((start+rng.Int64N(span))*60, 0)
-		b := a.Add(time.Duration(rng.Int64N(12*24*60)) * time.Minute)
+		b := a.Add(time.Duration(rng.Int64N(10*24*60)) * time.Minute)
 		if got, want := c.WorkBetween(a, b), ref.workBetween(a, b); got != want {
 			t.Fatalf("WorkBetween(%s, %s) = %v, want %v", a.In(Shanghai), b.In(Shanghai), got, want)
 		}
@@ -683,4 +692,24 @@ func BenchmarkIsWorkday(b *testing.B) {
 		}
 	}
 	_ = n
+}
+
+// A zone with daylight saving time takes the slow path of wall-clock
+// conversion; deadlines must still land on 17:30 local.
+func TestDaylightSavingZone(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Skip("no tz database:", err)
+	}
+	c := New(nil, WorkHours{}, ny)
+	from := time.Date(2026, 3, 6, 16, 0, 0, 0, ny) // Friday before DST starts on Sunday 8 March
+	if got, want := c.AddWorkdays(from, 1), time.Date(2026, 3, 9, 17, 30, 0, 0, ny); !got.Equal(want) {
+		t.Errorf("AddWorkdays over DST = %v, want %v", got, want)
+	}
+	if got, want := c.AddWorkHours(from, 2*time.Hour), time.Date(2026, 3, 9, 9, 0, 0, 0, ny); !got.Equal(want) {
+		t.Errorf("AddWorkHours over DST = %v, want %v", got, want)
+	}
+	if got := c.WorkBetween(from, time.Date(2026, 3, 9, 9, 0, 0, 0, ny)); got != 2*time.Hour {
+		t.Errorf("WorkBetween over DST = %v", got)
+	}
 }
