@@ -30,6 +30,7 @@ Usage:
   civicgrid regions export --region CODE [--level grid] [--out F.geojson]
   civicgrid audit verify
   civicgrid backup --out FILE
+  civicgrid bench intake [--n N] [--concurrency C]
   civicgrid version
 
 Every command takes --data DIR and --db URL. Flags can also be given as
@@ -91,6 +92,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudit(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
+	case "bench":
+		return cmdBench(ctx, rest, stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "civicgrid", app.Version)
 		return nil

@@ -193,9 +193,11 @@ func (m *Main) URL() string { return "http://" + m.ln.Addr().String() }
 func (m *Main) Serve(ctx context.Context) error {
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.ln) }()
-	// Deadlines: reminders, overdue marks and escalation once a minute.
+	// Deadlines: reminders, overdue marks and escalation once a minute;
+	// group commit for intake.
 	schedCtx, stopSched := context.WithCancel(ctx)
 	defer stopSched()
+	m.Cases.StartBatching(schedCtx, 256)
 	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
 	m.Logger.Info("listening", "url", m.URL(), "database", m.DB.Dialect().String(), "regions", m.Regions.Tree().Len())
 	select {

@@ -275,20 +275,25 @@ var chinaTime = time.FixedZone("CST", 8*3600)
 func (s *Service) duplicates(ctx context.Context, tx *store.Tx, c Case) ([]Case, error) {
 	dLat := s.cfg.DuplicateRadiusM / 111320
 	dLng := dLat / math.Max(0.2, math.Cos(c.Lat*math.Pi/180))
-	rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE category_code = ? AND id <> ? AND status IN ('reported','accepted','dispatched','replied')
-		AND reported_at >= ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ? ORDER BY reported_at DESC LIMIT 20`,
-		c.CategoryCode, c.ID, store.FormatTime(c.ReportedAt.Add(-s.cfg.DuplicateWindow)), c.Lat-dLat, c.Lat+dLat, c.Lng-dLng, c.Lng+dLng)
+	// Only the category and the box go to SQL, so the planner walks the
+	// (category_code, lat, lng) index; stage and age are checked here on the
+	// handful of rows in the box.
+	rows, err := tx.Query(ctx, `SELECT id, status, reported_at FROM cases WHERE category_code = ? AND lat BETWEEN ? AND ? AND lng BETWEEN ? AND ?`,
+		c.CategoryCode, c.Lat-dLat, c.Lat+dLat, c.Lng-dLng, c.Lng+dLng)
 	if err != nil {
 		return nil, err
 	}
+	since := store.FormatTime(c.ReportedAt.Add(-s.cfg.DuplicateWindow))
 	var ids []string
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
+		var id, status, at string
+		if err := rows.Scan(&id, &status, &at); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		ids = append(ids, id)
+		if id != c.ID && Status(status).Open() && at >= since && len(ids) < 20 {
+			ids = append(ids, id)
+		}
 	}
 	rows.Close()
 	var out []Case

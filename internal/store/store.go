@@ -43,6 +43,11 @@ type DB struct {
 	Now func() time.Time
 	// Path is the SQLite file, empty on PostgreSQL.
 	Path string
+
+	// Prepared statements per pool, SQLite only: modernc's driver parses
+	// every statement afresh, and parsing was a sixth of intake's CPU.
+	// pgx caches prepared statements itself.
+	writeStmts, readStmts *stmtCache
 }
 
 // Options configure Open.
@@ -81,6 +86,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			return nil, err
 		}
 		db.write, db.read, db.dialect, db.Path = w, r, SQLite, path
+		db.writeStmts, db.readStmts = newStmtCache(w), newStmtCache(r)
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q (want postgres://… or a SQLite file)", opts.URL)
 	}
@@ -97,6 +103,8 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close closes the pools.
 func (db *DB) Close() error {
 	var err error
+	db.writeStmts.close()
+	db.readStmts.close()
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
 	}
@@ -117,10 +125,20 @@ func (db *DB) Ping(ctx context.Context) error {
 type Tx struct {
 	tx      *sql.Tx
 	dialect Dialect
+	stmts   *stmtCache
+	missed  []string // queries to prepare after the transaction
 	now     time.Time
 	// afterCommit hooks run once the transaction has committed (cache
 	// invalidation, notifications): never for a rolled-back transaction.
 	afterCommit []func()
+}
+
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	st, miss := tx.stmts.get(query)
+	if miss && len(tx.missed) < 64 {
+		tx.missed = append(tx.missed, query)
+	}
+	return st
 }
 
 // Now is the transaction's fixed time.
@@ -137,18 +155,29 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(query); st != nil {
+		res, err := tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		return res, translate(tx.dialect, err)
+	}
 	res, err := tx.tx.ExecContext(ctx, tx.dialect.Rebind(query), args...)
 	return res, translate(tx.dialect, err)
 }
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(query); st != nil {
+		rows, err := tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+		return rows, translate(tx.dialect, err)
+	}
 	rows, err := tx.tx.QueryContext(ctx, tx.dialect.Rebind(query), args...)
 	return rows, translate(tx.dialect, err)
 }
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	if st := tx.stmt(query); st != nil {
+		return &Row{row: tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...), dialect: tx.dialect}
+	}
 	return &Row{row: tx.tx.QueryRowContext(ctx, tx.dialect.Rebind(query), args...), dialect: tx.dialect}
 }
 
@@ -172,15 +201,15 @@ var ErrNoRows = sql.ErrNoRows
 
 // Write runs fn in a read-write transaction and commits it if fn returns nil.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.write, false, fn)
+	return db.run(ctx, db.write, db.writeStmts, false, fn)
 }
 
 // Read runs fn in a read-only transaction.
 func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
-	return db.run(ctx, db.read, true, fn)
+	return db.run(ctx, db.read, db.readStmts, true, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx) error) (err error) {
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(*Tx) error) (err error) {
 	// SQLite's reader pool is opened query_only; asking database/sql for a
 	// read-only transaction there would only add a round trip.
 	opts := &sql.TxOptions{ReadOnly: readOnly && db.dialect == Postgres}
@@ -188,7 +217,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 	if err != nil {
 		return errs.Wrap(translate(db.dialect, err), "begin")
 	}
-	tx := &Tx{tx: stx, dialect: db.dialect, now: db.Now().UTC().Truncate(time.Millisecond)}
+	tx := &Tx{tx: stx, dialect: db.dialect, stmts: stmts, now: db.Now().UTC().Truncate(time.Millisecond)}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = stx.Rollback()
@@ -196,6 +225,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(*Tx)
 		}
 		if err != nil {
 			_ = stx.Rollback()
+		}
+		for _, q := range tx.missed {
+			stmts.prepare(ctx, q)
 		}
 	}()
 	if err = fn(tx); err != nil {

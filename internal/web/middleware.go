@@ -222,13 +222,13 @@ func (s *Server) guard(rt route) http.Handler {
 		}
 		r = r.WithContext(ctx)
 		_, hasSession := r.Cookie(sessionCookie)
-		if !viaToken {
+		// Forged requests ride on ambient credentials: an API call that
+		// carries no session cookie has none to abuse (anonymous reports
+		// from an H5 page or an app), and needs no CSRF cookie either.
+		needCSRF := !isAPI || hasSession == nil
+		if !viaToken && needCSRF {
 			r = withCSRF(w, r)
-			// Forged requests ride on ambient credentials: an API call that
-			// carries no session cookie has none to abuse (anonymous
-			// reports from an H5 page or an app).
-			needCSRF := !isAPI || hasSession == nil
-			if needCSRF && unsafeMethod(r.Method) && !checkCSRF(r) {
+			if unsafeMethod(r.Method) && !checkCSRF(r) {
 				// An API call with no credentials at all is unauthenticated,
 				// not a forged form.
 				if isAPI && actor.UserID == "" && rt.perm != auth.Public {

@@ -1,0 +1,39 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime/pprof"
+
+	"civicgrid/internal/loadtest"
+)
+
+func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "intake" {
+		return fmt.Errorf("bench: want: bench intake [--n N] [--concurrency C]")
+	}
+	fs := newFlags("bench intake", stderr)
+	n := fs.Int("n", 20000, "reports to post")
+	c := fs.Int("concurrency", 64, "concurrent clients")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
+	res, err := loadtest.Intake(ctx, loadtest.IntakeConfig{N: *n, Concurrency: *c, Out: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Line())
+	return nil
+}

@@ -1,0 +1,215 @@
+// Package loadtest owns the platform's own load commands (civicgrid bench
+// …): real servers on loopback, real clients, and a raw baseline measured in
+// the same run so the figures mean something on a noisy machine.
+package loadtest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"civicgrid/internal/app"
+	"civicgrid/internal/geo"
+	"civicgrid/internal/region"
+	"civicgrid/internal/store"
+)
+
+// IntakeConfig sets up `civicgrid bench intake`.
+type IntakeConfig struct {
+	N           int
+	Concurrency int
+	Out         io.Writer // progress
+}
+
+// IntakeResult is what the run measured.
+type IntakeResult struct {
+	Reports      int
+	Errors       int
+	Elapsed      time.Duration
+	Rate         float64 // reports/s
+	P50, P99     time.Duration
+	RawRate      float64 // single-row inserts/s on the same driver and file
+	Transactions int64
+}
+
+// Line is the summary the command prints last.
+func (r IntakeResult) Line() string {
+	return fmt.Sprintf("intake: %.0f reports/s, p50 %.1f ms, p99 %.1f ms; raw insert: %.0f rows/s; ratio: %.2f",
+		r.Rate, ms(r.P50), ms(r.P99), r.RawRate, r.Rate/r.RawRate)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// Intake starts the server in-process on a fresh SQLite database with the
+// demo regions, posts N reports over loopback HTTP from C clients (random
+// points inside random grids, random subcategories), then measures raw
+// single-row inserts of an equivalent row on the same database.
+func Intake(ctx context.Context, cfg IntakeConfig) (IntakeResult, error) {
+	var res IntakeResult
+	if cfg.N <= 0 {
+		cfg.N = 20000
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 64
+	}
+	if cfg.Out == nil {
+		cfg.Out = io.Discard
+	}
+	dir, err := os.MkdirTemp("", "civicgrid-bench-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(cfg.Out, "loading demo regions into %s …\n", dir)
+	m := app.NewMain(app.Config{DataDir: dir, Demo: true, Addr: "127.0.0.1:0", Out: io.Discard})
+	if err := m.Open(ctx); err != nil {
+		return res, err
+	}
+	defer m.Close()
+	if err := m.Listen(); err != nil {
+		return res, err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- m.Serve(sctx) }()
+
+	points := gridPoints(m.Regions.Tree(), 4096)
+	cats, err := m.Cases.Categories(ctx)
+	if err != nil {
+		stop()
+		return res, err
+	}
+	var subs []string
+	for _, c := range cats {
+		if !c.IsClass() {
+			subs = append(subs, c.Code)
+		}
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency}, Timeout: 30 * time.Second}
+	url := m.URL() + "/api/v1/cases"
+	lat := make([]time.Duration, cfg.N)
+	var next, errCount, done atomic.Int64
+	var firstErr atomic.Value
+	fmt.Fprintf(cfg.Out, "posting %d reports with %d clients …\n", cfg.N, cfg.Concurrency)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < cfg.Concurrency; c++ {
+		wg.Add(1)
+		go func(seed uint64) {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(seed, 99))
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= cfg.N || ctx.Err() != nil {
+					return
+				}
+				p := points[rng.IntN(len(points))]
+				body, _ := json.Marshal(map[string]any{
+					"channel": "web", "category": subs[rng.IntN(len(subs))], "description": "压力测试：路面问题",
+					"lng": p.Lng, "lat": p.Lat, "idempotency_key": fmt.Sprintf("bench-%d", i),
+				})
+				t0 := time.Now()
+				resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusCreated {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				lat[i] = time.Since(t0)
+				if err != nil {
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+				if n := done.Add(1); n%int64(max(1, cfg.N/20)) == 0 {
+					fmt.Fprintf(cfg.Out, "\r  %3d%%", n*100/int64(cfg.N))
+				}
+			}
+		}(uint64(c))
+	}
+	wg.Wait()
+	res.Elapsed = time.Since(start)
+	fmt.Fprintln(cfg.Out)
+	res.Reports, res.Errors = cfg.N, int(errCount.Load())
+	if res.Errors > 0 {
+		fmt.Fprintf(cfg.Out, "%d requests failed; first: %v\n", res.Errors, firstErr.Load())
+	}
+	res.Rate = float64(cfg.N-res.Errors) / res.Elapsed.Seconds()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	res.P50, res.P99 = lat[len(lat)/2], lat[len(lat)*99/100]
+	_, res.Transactions = m.Cases.BatchStats()
+	stop()
+	<-served
+
+	var stored int
+	m.DB.Read(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&stored) })
+	if stored != cfg.N-res.Errors {
+		return res, fmt.Errorf("%d reports answered 2xx but %d cases stored", cfg.N-res.Errors, stored)
+	}
+	fmt.Fprintf(cfg.Out, "%d cases stored in %d transactions; measuring raw inserts …\n", stored, res.Transactions)
+	res.RawRate, err = rawInsertRate(ctx, m.DB, min(cfg.N, 20000))
+	return res, err
+}
+
+// rawInsertRate inserts copies of a stored case row, one autocommit
+// statement each, into a table of the same shape on the same file.
+func rawInsertRate(ctx context.Context, db *store.DB, n int) (float64, error) {
+	raw := db.Raw()
+	if _, err := raw.ExecContext(ctx, "CREATE TABLE bench_raw AS SELECT * FROM cases WHERE 0 = 1"); err != nil {
+		return 0, err
+	}
+	row := raw.QueryRowContext(ctx, `SELECT no, channel, category_code, status, priority, description, lng, lat, grid_code, region_path, reported_at, accept_due, next_due, updated_at FROM cases LIMIT 1`)
+	var no, channel, cat, status, desc, grid, path, rep, acc, next, upd string
+	var prio int
+	var lng, lt float64
+	if err := row.Scan(&no, &channel, &cat, &status, &prio, &desc, &lng, &lt, &grid, &path, &rep, &acc, &next, &upd); err != nil {
+		return 0, err
+	}
+	stmt, err := raw.PrepareContext(ctx, `INSERT INTO bench_raw(id, no, channel, category_code, status, priority, description, lng, lat, grid_code, region_path, reported_at, accept_due, next_due, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	start := time.Now()
+	for i := 0; i < n; i++ {
+		id := fmt.Sprintf("RAW%023d", i)
+		if _, err := stmt.ExecContext(ctx, id, no+id, channel, cat, status, prio, desc, lng, lt, grid, path, rep, acc, next, upd); err != nil {
+			return 0, err
+		}
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+// gridPoints picks n random points strictly inside random grids.
+func gridPoints(t *region.Tree, n int) []geo.Point {
+	var grids []*region.Node
+	var walk func(*region.Node)
+	walk = func(nd *region.Node) {
+		if nd.Level == region.Grid && nd.Boundary != nil {
+			grids = append(grids, nd)
+		}
+		for _, c := range nd.Children {
+			walk(c)
+		}
+	}
+	for _, r := range t.Roots() {
+		walk(r)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	out := make([]geo.Point, n)
+	for i := range out {
+		out[i] = grids[rng.IntN(len(grids))].Boundary.InteriorPoint()
+	}
+	return out
+}
