@@ -190,16 +190,6 @@ func newSchema(base string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-// newEnv starts a fresh demo server on a SQLite file of its own.
-func newEnv(t testing.TB) *env {
-	t.Helper()
-	e, err := startEnv(t.TempDir(), "")
-	if err != nil {
-		t.Fatalf("demo server: %v", err)
-	}
-	t.Cleanup(e.close)
-	return e
-}
 
 // eachDB runs fn against the shared SQLite server and, when configured, the
 // shared PostgreSQL one, in parallel.
@@ -597,17 +587,6 @@ func collection(features ...map[string]any) map[string]any {
 	return map[string]any{"type": "FeatureCollection", "features": features}
 }
 
-// firstDescendant walks first children down to level l (n itself if it is
-// at l; nil if none).
-func firstDescendant(n *region.Node, l region.Level) *region.Node {
-	for n != nil && n.Level != l {
-		if len(n.Children) == 0 {
-			return nil
-		}
-		n = n.Children[0]
-	}
-	return n
-}
 
 // locate asks the public locate endpoint about p.
 func (c *client) locate(p geo.Point, crs string) *response {
