@@ -190,7 +190,6 @@ func newSchema(base string) (string, func(), error) {
 	return u.String(), drop, nil
 }
 
-
 // eachDB runs fn against the shared SQLite server and, when configured, the
 // shared PostgreSQL one, in parallel.
 func eachDB(t *testing.T, fn func(t *testing.T, e *env)) {
@@ -586,7 +585,6 @@ func feature(code, parent, level, name string, geometry any) map[string]any {
 func collection(features ...map[string]any) map[string]any {
 	return map[string]any{"type": "FeatureCollection", "features": features}
 }
-
 
 // locate asks the public locate endpoint about p.
 func (c *client) locate(p geo.Point, crs string) *response {
