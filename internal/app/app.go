@@ -20,6 +20,7 @@ import (
 	"civicgrid/internal/cases"
 	"civicgrid/internal/demo"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/live"
 	"civicgrid/internal/people"
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/region"
@@ -57,14 +58,16 @@ type Main struct {
 	People   *people.Service
 	Cases    *cases.Service
 	Calendar *workcal.Calendar
+	Live     *live.Hub
 	Web      *web.Server
 	Logger   *slog.Logger
 
 	// DemoAccounts is filled when the demo was loaded.
 	DemoAccounts []demo.Account
 
-	ln     net.Listener
-	server *http.Server
+	ln       net.Listener
+	server   *http.Server
+	stopLive context.CancelFunc
 }
 
 // NewMain returns a Main with cfg and defaults filled in.
@@ -136,7 +139,18 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := db.Write(ctx, func(tx *store.Tx) error { return cases.SeedCategories(ctx, tx) }); err != nil {
 		return fmt.Errorf("seed categories: %w", err)
 	}
-	m.Cases = cases.New(db, m.Regions, m.Regions, m.Calendar, keys, cases.DefaultConfig, nil)
+	m.Live = live.NewHub()
+	if db.Dialect() == store.Postgres {
+		// Every server process on the database hears every change.
+		lctx, cancel := context.WithCancel(context.Background())
+		m.stopLive = cancel
+		if err := m.Live.UsePostgres(lctx, m.Config.DBURL, m.Logger); err != nil {
+			return fmt.Errorf("listen for changes: %w", err)
+		}
+	}
+	m.Cases = cases.New(db, m.Regions, m.Regions, m.Calendar, keys, cases.DefaultConfig, func(id, path string) {
+		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
+	})
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err
@@ -146,7 +160,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// so a long-running server's RSS reflects what it keeps (the tree).
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
-		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Logger: m.Logger})
+		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Logger: m.Logger})
 	return err
 }
 
@@ -219,6 +233,9 @@ func (m *Main) Serve(ctx context.Context) error {
 func (m *Main) Close() error {
 	if m.server != nil {
 		m.server.Close()
+	}
+	if m.stopLive != nil {
+		m.stopLive()
 	}
 	if m.DB != nil {
 		return m.DB.Close()

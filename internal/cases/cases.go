@@ -155,18 +155,18 @@ type Service struct {
 	cal     Calendar
 	keys    *privacy.Keys
 	cfg     Config
-	notify  func(caseID string)
+	notify  func(caseID, regionPath string)
 	batch   atomic.Pointer[batcher] // group commit for intake, when started
 }
 
 // New wires the case domain. notify, if set, is called after every committed
 // change to a case (live updates).
-func New(db *store.DB, regions Regions, locate Locator, cal Calendar, keys *privacy.Keys, cfg Config, notify func(string)) *Service {
+func New(db *store.DB, regions Regions, locate Locator, cal Calendar, keys *privacy.Keys, cfg Config, notify func(id, regionPath string)) *Service {
 	if cfg.AcceptHours == 0 {
 		cfg = DefaultConfig
 	}
 	if notify == nil {
-		notify = func(string) {}
+		notify = func(string, string) {}
 	}
 	return &Service{db: db, regions: regions, locate: locate, cal: cal, keys: keys, cfg: cfg, notify: notify}
 }

@@ -135,7 +135,7 @@ func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake,
 		out.Duplicates, err = s.duplicates(ctx, tx, out.Case)
 		return err
 	})
-	s.notify(out.Case.ID)
+	s.notify(out.Case.ID, out.Case.RegionPath)
 	return out, err
 }
 

@@ -46,7 +46,7 @@ func (s *Service) Tick(ctx context.Context, batch int) (TickResult, error) {
 		return res, err
 	}
 	for _, id := range ids {
-		step, err := s.tickOne(ctx, id)
+		step, path, err := s.tickOne(ctx, id)
 		if err != nil {
 			return res, err
 		}
@@ -59,14 +59,14 @@ func (s *Service) Tick(ctx context.Context, batch int) (TickResult, error) {
 			res.Escalated++
 		}
 		if step != "" {
-			s.notify(id)
+			s.notify(id, path)
 		}
 	}
 	return res, nil
 }
 
-func (s *Service) tickOne(ctx context.Context, id string) (string, error) {
-	var step string
+func (s *Service) tickOne(ctx context.Context, id string) (string, string, error) {
+	var step, path string
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		var status, next, reminded, escalated string
 		var overdue, version int
@@ -78,6 +78,7 @@ func (s *Service) tickOne(ctx context.Context, id string) (string, error) {
 		if err != nil {
 			return err
 		}
+		path = c.RegionPath
 		due := c.Due()
 		now := tx.Now()
 		if next == "" || next > tx.NowText() || !c.Status.Open() || due.IsZero() {
@@ -108,7 +109,7 @@ func (s *Service) tickOne(ctx context.Context, id string) (string, error) {
 		}
 		return addEvent(ctx, tx, id, system, step, c.Status, c.Status, c.LeadUnitID, "", data)
 	})
-	return step, err
+	return step, path, err
 }
 
 // supervisingLevel names the region that supervises an overdue case: the

@@ -115,7 +115,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 		return err
 	})
 	if err == nil {
-		s.notify(caseID)
+		s.notify(caseID, out.RegionPath)
 	}
 	return out, err
 }

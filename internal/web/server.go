@@ -19,6 +19,7 @@ import (
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/live"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
@@ -48,6 +49,8 @@ type Server struct {
 	regions  *region.Service
 	accounts *account.Service
 	people   *people.Service
+	cases    *cases.Service
+	live     *live.Hub
 	api      *api.Handlers
 	assets   *assets.Assets
 	pages    map[string]*template.Template
@@ -65,6 +68,7 @@ type Deps struct {
 	Accounts *account.Service
 	People   *people.Service
 	Cases    *cases.Service
+	Live     *live.Hub
 	Logger   *slog.Logger
 }
 
@@ -74,7 +78,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, assets: a, log: d.Logger}
+	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, assets: a, log: d.Logger}
 	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases}
 	if s.log == nil {
 		s.log = slog.Default()
