@@ -13,6 +13,8 @@ import (
 	"civicgrid/internal/errs"
 	"civicgrid/internal/geo"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/live"
+	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
@@ -27,6 +29,8 @@ type Handlers struct {
 	Accounts *account.Service
 	People   *people.Service
 	Cases    *cases.Service
+	Live     *live.Hub
+	Photos   *media.Store
 }
 
 func actor(r *http.Request) auth.Actor {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"civicgrid/internal/cases"
+	"civicgrid/internal/media"
 	"encoding/json"
 	"regexp"
 	"sort"
@@ -159,7 +160,7 @@ func init() {
 	for name, v := range map[string]any{
 		"Category": cases.Category{}, "Case": cases.Case{}, "CaseView": CaseView{}, "Report": cases.Report{}, "Intake": cases.Intake{},
 		"CaseInput": cases.Input{}, "Rates": cases.Rates{}, "Unit": cases.Unit{}, "Responsibility": cases.Responsibility{},
-		"Reliability": cases.Reliability{}, "NewUnit": NewUnit{},
+		"Reliability": cases.Reliability{}, "NewUnit": NewUnit{}, "Photo": media.Photo{},
 	} {
 		schemas[name] = schemaOf(v)
 	}

@@ -21,6 +21,7 @@ import (
 	"civicgrid/internal/demo"
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/live"
+	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/region"
@@ -59,6 +60,7 @@ type Main struct {
 	Cases    *cases.Service
 	Calendar *workcal.Calendar
 	Live     *live.Hub
+	Photos   *media.Store
 	Web      *web.Server
 	Logger   *slog.Logger
 
@@ -139,6 +141,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := db.Write(ctx, func(tx *store.Tx) error { return cases.SeedCategories(ctx, tx) }); err != nil {
 		return fmt.Errorf("seed categories: %w", err)
 	}
+	if m.Photos, err = media.NewStore(filepath.Join(m.Config.DataDir, "photos"), media.DefaultLimits); err != nil {
+		return err
+	}
 	m.Live = live.NewHub()
 	if db.Dialect() == store.Postgres {
 		// Every server process on the database hears every change.
@@ -160,7 +165,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// so a long-running server's RSS reflects what it keeps (the tree).
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
-		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Logger: m.Logger})
+		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger})
 	return err
 }
 

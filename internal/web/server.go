@@ -20,6 +20,7 @@ import (
 	"civicgrid/internal/cases"
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/live"
+	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
@@ -69,6 +70,7 @@ type Deps struct {
 	People   *people.Service
 	Cases    *cases.Service
 	Live     *live.Hub
+	Photos   *media.Store
 	Logger   *slog.Logger
 }
 
@@ -79,7 +81,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, assets: a, log: d.Logger}
-	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases}
+	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

@@ -1,0 +1,192 @@
+package web_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// fileCase files a patrol report as demo_grid at a point inside its grid and
+// returns the case id; desc makes each test's cases findable.
+func fileCase(t *testing.T, e *env, desc string, extra map[string]any) string {
+	t.Helper()
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	body := map[string]any{"channel": "patrol", "category": "1101", "description": desc, "lat": p.Lat, "lng": p.Lng}
+	for k, v := range extra {
+		body[k] = v
+	}
+	var out struct{ Case struct{ ID string } }
+	e.as(t, "demo_grid").postJSON("/api/v1/cases", body).want(http.StatusCreated).decode(&out)
+	return out.Case.ID
+}
+
+func TestCaseExportsStream(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		tag := fmt.Sprintf("导出测试-%d", time.Now().UnixNano())
+		for i := 0; i < 3; i++ {
+			fileCase(t, e, tag, nil)
+		}
+		r := e.as(t, "demo_county").get("/api/v1/cases/export.csv?region=371722001001001").want(http.StatusOK)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Body, []byte("\ufeff")) {
+			t.Fatalf("csv headers: %v", r.Header)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(r.Body, []byte("\ufeff")))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if recs[0][0] != "事件编号" {
+			t.Fatalf("header row: %v", recs[0])
+		}
+		n := 0
+		for _, rec := range recs[1:] {
+			if rec[6] == tag {
+				n++
+			}
+		}
+		if n != 3 {
+			t.Fatalf("csv has %d of the 3 cases", n)
+		}
+		x := e.as(t, "demo_county").get("/api/v1/cases/export.xlsx?region=371722001001001").want(http.StatusOK)
+		book, err := excelize.OpenReader(bytes.NewReader(x.Body))
+		if err != nil {
+			t.Fatalf("xlsx: %v", err)
+		}
+		rows, _ := book.GetRows("事件")
+		if len(rows) != len(recs) || rows[0][0] != "事件编号" {
+			t.Fatalf("xlsx has %d rows, csv %d", len(rows), len(recs))
+		}
+		// Out of scope: the other county's official gets nothing.
+		e.as(t, "demo_town").get("/api/v1/cases/export.csv?region=371721").wantProblem(http.StatusForbidden, "forbidden")
+	})
+}
+
+func TestCaseMapClusters(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		fileCase(t, e, "地图", nil)
+		var fc struct {
+			Type     string
+			Features []struct {
+				Geometry   struct{ Coordinates []float64 }
+				Properties struct {
+					Code string
+					Open int
+				}
+			}
+		}
+		e.as(t, "demo_county").get("/api/v1/cases/map.geojson?region=371722").want(http.StatusOK).decode(&fc)
+		if fc.Type != "FeatureCollection" || len(fc.Features) == 0 {
+			t.Fatalf("no clusters: %+v", fc)
+		}
+		found := false
+		for _, f := range fc.Features {
+			if f.Properties.Code == "371722001" && f.Properties.Open > 0 && len(f.Geometry.Coordinates) == 2 {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("the town with open cases is not on the map: %+v", fc.Features)
+		}
+	})
+}
+
+func TestLiveEventsReachScopedViewers(t *testing.T) {
+	e := sharedEnv(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/api/v1/events", nil)
+	req.Header.Set("Authorization", "Bearer "+e.token(t, "demo_town"))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	id := fileCase(t, e, "实时", nil)
+	for {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("stream ended")
+			}
+			if l == "data: "+id {
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("no event for the new case")
+		}
+	}
+}
+
+func TestPhotoUploadStripsAndServes(t *testing.T) {
+	e := sharedEnv(t)
+	img := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, img)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("photo", "x.png")
+	fw.Write(pngBuf.Bytes())
+	mw.Close()
+	// Anonymous residents may upload (no session cookie, so no CSRF either).
+	req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/photos", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != http.StatusCreated {
+		t.Fatalf("upload: %v %v", err, resp.Status)
+	}
+	var ph struct {
+		ID, Type string
+		Width    int
+	}
+	decodeBody(t, resp, &ph)
+	if ph.Type != "image/png" || ph.Width != 40 || len(ph.ID) != 32 {
+		t.Fatalf("photo: %+v", ph)
+	}
+	r := e.as(t, "demo_grid").get("/api/v1/photos/" + ph.ID).want(http.StatusOK)
+	if r.Header.Get("Content-Type") != "image/png" {
+		t.Fatalf("served as %s", r.Header.Get("Content-Type"))
+	}
+	e.anon(t).get("/api/v1/photos/" + ph.ID).wantProblem(http.StatusUnauthorized, "unauthorized")
+	// Text pretending to be a photo is refused by content.
+	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/photos", strings.NewReader("not an image at all"))
+	req.Header.Set("Content-Type", "image/jpeg")
+	resp, _ = http.DefaultClient.Do(req)
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("text accepted as a photo: %s", resp.Status)
+	}
+	resp.Body.Close()
+	// A case can carry it.
+	id := fileCase(t, e, "带照片", map[string]any{"photos": []string{ph.ID}})
+	var c struct{ Photos []string }
+	e.as(t, "demo_grid").get("/api/v1/cases/" + id).want(http.StatusOK).decode(&c)
+	if len(c.Photos) != 1 || c.Photos[0] != ph.ID {
+		t.Fatalf("case photos: %v", c.Photos)
+	}
+}
+
+func decodeBody(t *testing.T, resp *http.Response, v any) {
+	t.Helper()
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		t.Fatal(err)
+	}
+}
