@@ -165,7 +165,7 @@ func TestPhotoUploadStripsAndServes(t *testing.T) {
 	if r.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("served as %s", r.Header.Get("Content-Type"))
 	}
-	e.anon(t).get("/api/v1/photos/" + ph.ID).wantProblem(http.StatusUnauthorized, "unauthorized")
+	e.anon(t).get("/api/v1/photos/"+ph.ID).wantProblem(http.StatusUnauthorized, "unauthorized")
 	// Text pretending to be a photo is refused by content.
 	req, _ = http.NewRequest("POST", e.srv.URL+"/api/v1/photos", strings.NewReader("not an image at all"))
 	req.Header.Set("Content-Type", "image/jpeg")
