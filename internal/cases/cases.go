@@ -85,6 +85,8 @@ type Case struct {
 	Reopened        bool      `json:"reopened"`
 	Satisfaction    int       `json:"satisfaction,omitempty"`
 	Version         int       `json:"version"`
+	ClosedLate      bool      `json:"-"`
+	HandleWorkMs    int64     `json:"-"`
 	Photos          []string  `json:"photos,omitempty"`
 }
 

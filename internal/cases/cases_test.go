@@ -102,6 +102,23 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	return w
 }
 
+// checkRollup: the rollup the rates read equals a full scan of the cases,
+// for the county and each town, over the test's whole period.
+func (w *world) checkRollup() {
+	w.t.Helper()
+	from := time.Date(2026, 3, 1, 0, 0, 0, 0, start.Location())
+	to := from.AddDate(0, 1, 0)
+	for _, p := range []string{"/371700/", "/371700/371722/", "/371700/371722/371722001/", "/371700/371722/371722002/"} {
+		r, s, err := w.svc.RollupAndScan(p, from, to)
+		if err != nil {
+			w.t.Fatal(err)
+		}
+		if r != s {
+			w.t.Fatalf("rollup for %s: %v, full scan %v", p, r, s)
+		}
+	}
+}
+
 func (w *world) file(a auth.Actor, r cases.Report) cases.Intake {
 	w.t.Helper()
 	if r.Channel == "" {
@@ -197,6 +214,7 @@ func TestHappyPathAndHistory(t *testing.T) {
 		if rel.Filed != 1 || rel.Accepted != 1 || rel.Rate != 1 {
 			t.Fatalf("reliability: %+v", rel)
 		}
+		w.checkRollup()
 	})
 }
 
@@ -266,6 +284,7 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		w.act(w.official, e.ID, cases.ActDispatch, cases.Input{})
 		w.now = w.now.AddDate(0, 0, 7)
 		w.refuse(w.handler, e.ID, cases.ActReturn, cases.Input{Note: "太晚"}, errs.Conflict)
+		w.checkRollup()
 	})
 }
 
@@ -321,6 +340,7 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		if _, err := w.svc.File(ctx, w.resident, cases.Report{Channel: cases.ChannelWeb, Category: "0101", Description: "x", Lng: 120, Lat: 30}); !errs.Is(err, errs.Invalid) {
 			t.Fatalf("outside: %v", err)
 		}
+		w.checkRollup()
 	})
 }
 
@@ -367,6 +387,7 @@ func TestSchedulerRemindsMarksOverdueEscalates(t *testing.T) {
 		if r.Closed != 1 || r.OnTime.Num != 0 {
 			t.Fatalf("late closure counted on time: %+v", r)
 		}
+		w.checkRollup()
 	})
 }
 
@@ -386,6 +407,7 @@ func TestScope(t *testing.T) {
 		if _, _, err := w.svc.Get(ctx, otherResident, c.ID); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("another resident reads: %v", err)
 		}
+		w.checkRollup()
 	})
 }
 
@@ -446,5 +468,6 @@ func TestGroupCommit(t *testing.T) {
 		if reports != 299 || txs >= reports {
 			t.Fatalf("no grouping: %d reports, %d transactions", reports, txs)
 		}
+		w.checkRollup()
 	})
 }

@@ -263,6 +263,9 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r 
 			return c, "", err
 		}
 	}
+	if err := bumpRollup(ctx, tx, nil, &c); err != nil {
+		return c, "", err
+	}
 	err = addEvent(ctx, tx, c.ID, actor, "report", "", Reported, "", "", fmt.Sprintf(`{"channel":%q}`, c.Channel))
 	return c, token, err
 }

@@ -2,10 +2,12 @@ package cases
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/region"
 	"civicgrid/internal/store"
 )
 
@@ -47,8 +49,10 @@ func rate(num, den int) Rate {
 	return r
 }
 
-// Rates computes the figures with one aggregate query over the
-// (region_path, reported_at) index.
+// Rates computes the figures. Whole Beijing days for a town or a larger
+// region come from the rollup (a few rows per town and day); anything finer
+// scans the cases through the (region_path, reported_at) index. Both apply
+// the same rules (contrib in rollup.go), which a test checks.
 func (s *Service) Rates(ctx context.Context, actor auth.Actor, regionCode string, from, to time.Time) (Rates, error) {
 	reg, ok := s.regions.Lookup(regionCode)
 	if !ok {
@@ -60,11 +64,61 @@ func (s *Service) Rates(ctx context.Context, actor auth.Actor, regionCode string
 	if !to.After(from) {
 		return Rates{}, errs.Field("to", "err.cases.period")
 	}
-	out := Rates{Region: reg.Code, From: from, To: to}
-	var respNum, respDen, onTime, resolved, satisfied, rated, reworked int
-	var workMs, replied int64
+	var sums contribution
+	var err error
+	if wholeDays(from) && wholeDays(to) && reg.Level.Depth() <= region.Town.Depth() {
+		sums, err = s.rollupSums(ctx, reg.Path, from, to)
+	} else {
+		sums, err = s.scanSums(ctx, reg.Path, from, to)
+	}
+	if err != nil {
+		return Rates{}, errs.Wrap(err, "rates")
+	}
+	return ratesFrom(reg.Code, from, to, sums), nil
+}
+
+func wholeDays(t time.Time) bool {
+	l := t.In(chinaTime)
+	return l.Hour() == 0 && l.Minute() == 0 && l.Second() == 0 && l.Nanosecond() == 0
+}
+
+func ratesFrom(code string, from, to time.Time, v contribution) Rates {
+	out := Rates{Region: code, From: from, To: to,
+		Reported: int(v[0]), Rejected: int(v[1]), Open: int(v[2]), Closed: int(v[3]), Overdue: int(v[4])}
+	out.Response = rate(int(v[5]), int(v[6]))
+	out.OnTime = rate(int(v[7]), out.Closed)
+	out.Resolution = rate(int(v[8]), out.Closed)
+	out.Satisfaction = rate(int(v[9]), int(v[10]))
+	out.Rework = rate(int(v[11]), out.Closed)
+	if v[13] > 0 {
+		out.AvgWorkHours = float64(v[12]) / float64(v[13]) / 3.6e6
+	}
+	return out
+}
+
+func (s *Service) rollupSums(ctx context.Context, path string, from, to time.Time) (contribution, error) {
+	var v contribution
+	cols := make([]string, len(rollupColumns))
+	dest := make([]any, len(rollupColumns))
+	for i, c := range rollupColumns {
+		cols[i] = "COALESCE(SUM(" + c + "), 0)"
+		dest[i] = &v[i]
+	}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		now := tx.NowText()
+		return tx.QueryRow(ctx, "SELECT "+strings.Join(cols, ", ")+" FROM case_rollup WHERE town_path LIKE ? AND day >= ? AND day < ?",
+			path+"%", rollupDay(from), rollupDay(to)).Scan(dest...)
+	})
+	return v, err
+}
+
+// scanSums is contrib written in SQL, over the cases themselves.
+func (s *Service) scanSums(ctx context.Context, path string, from, to time.Time) (contribution, error) {
+	var v contribution
+	dest := make([]any, len(v))
+	for i := range v {
+		dest[i] = &v[i]
+	}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		return tx.QueryRow(ctx, `SELECT
 			COUNT(*),
 			COALESCE(SUM(CASE WHEN status = 'rejected' THEN 1 ELSE 0 END), 0),
@@ -72,7 +126,7 @@ func (s *Service) Rates(ctx context.Context, actor auth.Actor, regionCode string
 			COALESCE(SUM(CASE WHEN status = 'closed' THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status IN ('reported','accepted','dispatched','replied') AND overdue = 1 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN accepted_at <> '' AND accepted_at <= accept_due OR status = 'rejected' AND closed_at <= accept_due THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN accepted_at <> '' OR status = 'rejected' OR accept_due < ? THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN accepted_at <> '' OR status = 'rejected' OR status = 'reported' AND overdue = 1 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'closed' AND closed_late = 0 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN status = 'closed' AND reopened = 0 THEN 1 ELSE 0 END), 0),
 			COALESCE(SUM(CASE WHEN satisfaction >= 4 THEN 1 ELSE 0 END), 0),
@@ -81,21 +135,9 @@ func (s *Service) Rates(ctx context.Context, actor auth.Actor, regionCode string
 			COALESCE(SUM(handle_work_ms), 0),
 			COALESCE(SUM(CASE WHEN replied_at <> '' THEN 1 ELSE 0 END), 0)
 			FROM cases WHERE region_path LIKE ? AND reported_at >= ? AND reported_at < ? AND status <> 'merged'`,
-			now, reg.Path+"%", store.FormatTime(from), store.FormatTime(to)).
-			Scan(&out.Reported, &out.Rejected, &out.Open, &out.Closed, &out.Overdue, &respNum, &respDen, &onTime, &resolved, &satisfied, &rated, &reworked, &workMs, &replied)
+			path+"%", store.FormatTime(from), store.FormatTime(to)).Scan(dest...)
 	})
-	if err != nil {
-		return out, errs.Wrap(err, "rates")
-	}
-	out.Response = rate(respNum, respDen)
-	out.OnTime = rate(onTime, out.Closed)
-	out.Resolution = rate(resolved, out.Closed)
-	out.Satisfaction = rate(satisfied, rated)
-	out.Rework = rate(reworked, out.Closed)
-	if replied > 0 {
-		out.AvgWorkHours = float64(workMs) / float64(replied) / 3.6e6
-	}
-	return out, nil
+	return v, err
 }
 
 // Reliability is a reporter's record, for their profile and for points.

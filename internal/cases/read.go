@@ -14,7 +14,7 @@ import (
 const caseColumns = `c.id, c.no, c.channel, c.category_code, k.name, c.status, c.priority, c.description, c.address, c.lng, c.lat, c.grid_code, c.region_path,
 	c.reporter_id, c.reporter_role, c.reporter_name_enc, c.reporter_phone_enc, c.lead_unit_id, COALESCE(u.name, ''), c.merged_into,
 	c.reported_at, c.accepted_at, c.dispatched_at, c.replied_at, c.closed_at, c.accept_due, c.dispatch_due, c.handle_due, c.verify_due,
-	c.overdue, c.escalated_at, c.postpone_days, c.postpone_pending, c.rework_count, c.reopened, c.satisfaction, c.version`
+	c.overdue, c.escalated_at, c.postpone_days, c.postpone_pending, c.rework_count, c.reopened, c.satisfaction, c.version, c.closed_late, c.handle_work_ms`
 
 const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN units u ON u.id = c.lead_unit_id`
 
@@ -22,18 +22,18 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (Case, error) {
 	var c Case
 	var nameEnc, phoneEnc, escalated string
 	var ts [9]string
-	var overdue, pending, reopened int
+	var overdue, pending, reopened, closedLate int
 	err := row.Scan(&c.ID, &c.No, &c.Channel, &c.CategoryCode, &c.CategoryName, &c.Status, &c.Priority, &c.Description, &c.Address, &c.Lng, &c.Lat, &c.GridCode, &c.RegionPath,
 		&c.ReporterID, &c.ReporterRole, &nameEnc, &phoneEnc, &c.LeadUnitID, &c.LeadUnitName, &c.MergedInto,
 		&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &ts[7], &ts[8],
-		&overdue, &escalated, &c.PostponeDays, &pending, &c.ReworkCount, &reopened, &c.Satisfaction, &c.Version)
+		&overdue, &escalated, &c.PostponeDays, &pending, &c.ReworkCount, &reopened, &c.Satisfaction, &c.Version, &closedLate, &c.HandleWorkMs)
 	if err != nil {
 		return c, err
 	}
 	for i, p := range []*time.Time{&c.ReportedAt, &c.AcceptedAt, &c.DispatchedAt, &c.RepliedAt, &c.ClosedAt, &c.AcceptDue, &c.DispatchDue, &c.HandleDue, &c.VerifyDue} {
 		*p, _ = store.ParseTime(ts[i])
 	}
-	c.Overdue, c.Escalated, c.PostponePending, c.Reopened = overdue == 1, escalated != "", pending == 1, reopened == 1
+	c.Overdue, c.Escalated, c.PostponePending, c.Reopened, c.ClosedLate = overdue == 1, escalated != "", pending == 1, reopened == 1, closedLate == 1
 	name, err1 := s.keys.Open(nameEnc, "cases.reporter_name:"+c.ID)
 	phone, err2 := s.keys.Open(phoneEnc, "cases.reporter_phone:"+c.ID)
 	if err1 != nil || err2 != nil {

@@ -107,6 +107,13 @@ func (s *Service) tickOne(ctx context.Context, id string) (string, string, error
 			step = ""
 			return nil
 		}
+		after, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := bumpRollup(ctx, tx, &c, &after); err != nil {
+			return err
+		}
 		return addEvent(ctx, tx, id, system, step, c.Status, c.Status, c.LeadUnitID, "", data)
 	})
 	return step, path, err

@@ -108,11 +108,14 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 		if err := s.authorizeStep(ctx, tx, actor, c, action, st, followToken); err != nil {
 			return err
 		}
+		before := c
 		if err := s.apply(ctx, tx, actor, &c, action, in); err != nil {
 			return err
 		}
-		out, err = s.get(ctx, tx, caseID)
-		return err
+		if out, err = s.get(ctx, tx, caseID); err != nil {
+			return err
+		}
+		return bumpRollup(ctx, tx, &before, &out)
 	})
 	if err == nil {
 		s.notify(caseID, out.RegionPath)

@@ -138,3 +138,25 @@ CREATE TABLE holidays (
 	off    INTEGER NOT NULL,
 	year   INTEGER NOT NULL
 );
+
+-- Sums behind the case rates, per town and day of reporting, kept exact by
+-- every write that changes a case (see internal/cases/rollup.go).
+CREATE TABLE case_rollup (
+	town_path TEXT COLLATE "C" NOT NULL,
+	day       TEXT NOT NULL,
+	reported  BIGINT NOT NULL DEFAULT 0,
+	rejected  BIGINT NOT NULL DEFAULT 0,
+	open      BIGINT NOT NULL DEFAULT 0,
+	closed    BIGINT NOT NULL DEFAULT 0,
+	overdue   BIGINT NOT NULL DEFAULT 0,
+	resp_num  BIGINT NOT NULL DEFAULT 0,
+	resp_den  BIGINT NOT NULL DEFAULT 0,
+	on_time   BIGINT NOT NULL DEFAULT 0,
+	resolved  BIGINT NOT NULL DEFAULT 0,
+	satisfied BIGINT NOT NULL DEFAULT 0,
+	rated     BIGINT NOT NULL DEFAULT 0,
+	reworked  BIGINT NOT NULL DEFAULT 0,
+	work_ms   BIGINT NOT NULL DEFAULT 0,
+	replied   BIGINT NOT NULL DEFAULT 0,
+	PRIMARY KEY (town_path, day)
+);
