@@ -92,11 +92,9 @@ CREATE UNIQUE INDEX cases_idempotency ON cases(idempotency_key) WHERE idempotenc
 CREATE INDEX cases_region_reported ON cases(region_path, reported_at);
 CREATE INDEX cases_status_due ON cases(status, next_due);
 CREATE INDEX cases_lead_unit ON cases(lead_unit_id, status);
-CREATE INDEX cases_category_reported ON cases(category_code, reported_at);
 -- Duplicate hints look for the same subcategory in a small lat/lng box.
 CREATE INDEX cases_nearby ON cases(category_code, lat, lng);
 CREATE INDEX cases_reporter ON cases(reporter_id, reported_at);
-CREATE INDEX cases_phone ON cases(reporter_phone_hash);
 
 CREATE TABLE case_units (
 	case_id     TEXT NOT NULL REFERENCES cases(id),
