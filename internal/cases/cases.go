@@ -6,6 +6,7 @@
 package cases
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -159,6 +160,7 @@ type Service struct {
 	cfg     Config
 	notify  func(caseID, regionPath string)
 	batch   atomic.Pointer[batcher] // group commit for intake, when started
+	cats    sync.Map                // code → Category: the taxonomy is read on every report and edited almost never
 }
 
 // New wires the case domain. notify, if set, is called after every committed

@@ -69,6 +69,7 @@ var seed = []class{
 		{"0401", "树木倒伏、枯死", "Tree fallen or dead", 3, 2},
 		{"0402", "绿地被毁、被占", "Green space damaged or occupied", 5, 3},
 		{"0403", "公园健身设施损坏", "Park or fitness equipment broken", 5, 3},
+		{"0404", "绿化带杂草丛生", "Overgrown verge", 5, 3},
 	}, "绿化或设施受损", "补植、清理或修复完成"},
 	{"11", "event", "市容环境", "Street cleanliness", []sub{
 		{"1101", "暴露垃圾", "Exposed rubbish", 2, 2},
@@ -90,6 +91,7 @@ var seed = []class{
 		{"1302", "工地扬尘", "Construction dust", 2, 2},
 		{"1303", "渣土车撒漏", "Spilled spoil from trucks", 2, 2},
 		{"1304", "无证施工", "Unpermitted construction", 5, 2},
+		{"1305", "施工围挡破损", "Broken site hoarding", 2, 2},
 	}, "施工行为违反管理规定", "违规行为停止或整改到位"},
 	{"14", "event", "噪声与污染", "Noise and pollution", []sub{
 		{"1401", "生活噪声扰民", "Household noise", 3, 3},
@@ -130,6 +132,7 @@ var seed = []class{
 		{"1803", "人居环境脏乱", "Village environment untidy", 5, 3},
 		{"1804", "农技服务需求", "Farming advice needed", 5, 3},
 		{"1805", "动物疫病隐患", "Animal disease risk", 1, 1},
+		{"1806", "农村危房", "Unsafe rural house", 5, 1},
 	}, "影响生产生活", "问题解决或服务到位"},
 	{"19", "event", "社会治安", "Public security", []sub{
 		{"1901", "可疑人员、车辆", "Suspicious person or vehicle", 1, 1},
@@ -142,6 +145,7 @@ var seed = []class{
 		{"2002", "惠企政策咨询", "Question on support policies", 3, 3},
 		{"2003", "企业用工需求", "Company needs workers", 5, 3},
 		{"2004", "涉企执法投诉", "Complaint about enforcement against a business", 5, 2},
+		{"2005", "企业融资需求", "Company needs financing", 5, 3},
 	}, "诉求明确，企业身份可核", "答复企业并解决或说明依据"},
 	{"21", "event", "基层治理其他", "Other local matters", []sub{
 		{"2101", "群众意见建议", "Suggestion from residents", 5, 3},
@@ -188,6 +192,18 @@ func (s *Service) Categories(ctx context.Context) ([]Category, error) {
 		return rows.Err()
 	})
 	return out, errs.Wrap(err, "categories")
+}
+
+// category is getCategory through the in-memory cache.
+func (s *Service) category(ctx context.Context, tx *store.Tx, code string) (Category, error) {
+	if c, ok := s.cats.Load(code); ok {
+		return c.(Category), nil
+	}
+	c, err := getCategory(ctx, tx, code)
+	if err == nil {
+		s.cats.Store(code, c)
+	}
+	return c, err
 }
 
 func getCategory(ctx context.Context, tx *store.Tx, code string) (Category, error) {

@@ -190,7 +190,7 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, 
 			return Intake{}, err
 		}
 	}
-	cat, err := getCategory(ctx, tx, p.r.Category)
+	cat, err := s.category(ctx, tx, p.r.Category)
 	if err != nil {
 		return Intake{}, err
 	}
