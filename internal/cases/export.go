@@ -31,28 +31,8 @@ func (s *Service) Export(ctx context.Context, actor auth.Actor, f Filter, emit f
 	if err := actor.Authorize(auth.CaseRead, path); err != nil {
 		return 0, err
 	}
-	where := []string{"c.region_path LIKE ?"}
-	args := []any{path + "%"}
-	if len(f.Status) > 0 {
-		ph := make([]string, len(f.Status))
-		for i, st := range f.Status {
-			ph[i] = "?"
-			args = append(args, string(st))
-		}
-		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
-	}
-	if f.Category != "" {
-		where, args = append(where, "(c.category_code = ? OR k.parent_code = ?)"), append(args, f.Category, f.Category)
-	}
-	if f.Channel != "" {
-		where, args = append(where, "c.channel = ?"), append(args, string(f.Channel))
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "c.reported_at >= ?"), append(args, store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "c.reported_at < ?"), append(args, store.FormatTime(f.To))
-	}
+	where, args := []string{"c.region_path LIKE ?"}, []any{path + "%"}
+	where, args = f.conditions(where, args)
 	n := 0
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
 		rows, err := tx.Query(ctx, "SELECT "+caseColumns+caseFrom+" WHERE "+strings.Join(where, " AND ")+" ORDER BY c.id", args...)

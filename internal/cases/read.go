@@ -217,32 +217,7 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 		}
 		where, args = append(where, "c.region_path LIKE ?"), append(args, path+"%")
 	}
-	if len(f.Status) > 0 {
-		ph := make([]string, len(f.Status))
-		for i, st := range f.Status {
-			ph[i] = "?"
-			args = append(args, string(st))
-		}
-		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
-	}
-	if f.Category != "" {
-		where, args = append(where, "(c.category_code = ? OR k.parent_code = ?)"), append(args, f.Category, f.Category)
-	}
-	if f.Channel != "" {
-		where, args = append(where, "c.channel = ?"), append(args, string(f.Channel))
-	}
-	if !f.From.IsZero() {
-		where, args = append(where, "c.reported_at >= ?"), append(args, store.FormatTime(f.From))
-	}
-	if !f.To.IsZero() {
-		where, args = append(where, "c.reported_at < ?"), append(args, store.FormatTime(f.To))
-	}
-	if f.UnitID != "" {
-		where, args = append(where, "c.lead_unit_id = ?"), append(args, f.UnitID)
-	}
-	if f.Overdue {
-		where = append(where, "c.overdue = 1")
-	}
+	where, args = f.conditions(where, args)
 	if f.After != "" {
 		where, args = append(where, "c.id < ?"), append(args, f.After)
 	}
@@ -276,4 +251,36 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 		next = out[len(out)-1].ID
 	}
 	return out, next, nil
+}
+
+// conditions appends the filter's stage, category, channel, period, unit and
+// overdue conditions (scope and cursor are the caller's).
+func (f Filter) conditions(where []string, args []any) ([]string, []any) {
+	if len(f.Status) > 0 {
+		ph := make([]string, len(f.Status))
+		for i, st := range f.Status {
+			ph[i] = "?"
+			args = append(args, string(st))
+		}
+		where = append(where, "c.status IN ("+strings.Join(ph, ",")+")")
+	}
+	if f.Category != "" {
+		where, args = append(where, "(c.category_code = ? OR k.parent_code = ?)"), append(args, f.Category, f.Category)
+	}
+	if f.Channel != "" {
+		where, args = append(where, "c.channel = ?"), append(args, string(f.Channel))
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "c.reported_at >= ?"), append(args, store.FormatTime(f.From))
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "c.reported_at < ?"), append(args, store.FormatTime(f.To))
+	}
+	if f.UnitID != "" {
+		where, args = append(where, "c.lead_unit_id = ?"), append(args, f.UnitID)
+	}
+	if f.Overdue {
+		where = append(where, "c.overdue = 1")
+	}
+	return where, args
 }
