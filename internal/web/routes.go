@@ -5,6 +5,7 @@ import (
 
 	"civicgrid/internal/api"
 	"civicgrid/internal/auth"
+	"civicgrid/internal/open311"
 )
 
 // route is one line of the routing table: method, path, the permission it
@@ -53,6 +54,19 @@ func (s *Server) routes() []route {
 		{"GET", "/people", auth.PersonRead, s.peoplePage, nil},
 		{"POST", "/people/{id}/reveal", auth.PersonReveal, s.revealField, nil},
 		{"GET", "/audit", auth.AuditRead, s.auditPage, nil},
+
+		// Case pages. Reporting and following are open to people without an
+		// account; on a case the domain decides who may take which step.
+		{"GET", "/report", auth.Public, s.reportForm, nil},
+		{"POST", "/report", auth.Public, s.fileReport, nil},
+		{"GET", "/quick", auth.CaseReport, s.quickForm, nil},
+		{"POST", "/quick", auth.CaseReport, s.fileQuick, nil},
+		{"GET", "/follow/{no}", auth.Public, s.followPage, nil},
+		{"POST", "/follow/{no}/rate", auth.Public, s.followRate, nil},
+		{"GET", "/cases", auth.CaseRead, s.casesPage, nil},
+		{"GET", "/cases/rates", auth.CaseRead, s.ratesPage, nil},
+		{"GET", "/cases/{id}", auth.Authenticated, s.casePage, nil},
+		{"POST", "/cases/{id}/act/{action}", auth.Authenticated, s.caseAct, nil},
 
 		// JSON API.
 		{"GET", "/api/v1/me", auth.Authenticated, a.Me, &api.Op{Summary: "The signed-in user and their permissions", Tag: "accounts", Response: "Me"}},
@@ -111,6 +125,8 @@ func (s *Server) buildMux() http.Handler {
 		mux.Handle(rt.method+" "+rt.path, s.guard(rt))
 	}
 	mux.Handle("GET /static/", s.assets.Handler())
+	// Open311 GeoReport v2 checks its own api_key, per the standard.
+	mux.Handle(open311.Prefix, open311.New(open311.Config{Jurisdiction: "heze.gov.cn"}, s.cases, s.accounts, s.cat))
 	mux.HandleFunc("/", s.notFound)
 	// Cross-origin state-changing requests from browsers are refused before
 	// any handler runs (Sec-Fetch-Site / Origin); the CSRF token backs it up.
