@@ -318,7 +318,7 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		w.act(w.official, rej.ID, cases.ActReject, cases.Input{Note: "不属于受理范围"})
 		r, _ := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(time.Hour))
 		// 4 filed, the merged one counts once: 3 reported, 1 rejected.
-		if r.Reported != 3 || r.Rejected != 1 || r.Open != 2 {
+		if r.Reported != 3 || r.Rejected != 1 || r.Open != 2 { // before the anonymous reports below
 			t.Fatalf("rates: %+v", r)
 		}
 		// Channel rules: a resident cannot pose as the hotline.
@@ -332,6 +332,15 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		}
 		if _, _, err := w.svc.Follow(ctx, anon.Case.No, anon.FollowToken); err != nil {
 			t.Fatalf("follow: %v", err)
+		}
+		// A retry of the anonymous report gets the same follow link again.
+		first := w.file(auth.Actor{}, cases.Report{Category: "1102", Description: "重试", IdempotencyKey: "anon-k", Lng: 116.36, Lat: 34.56})
+		retry := w.file(auth.Actor{}, cases.Report{Category: "1102", Description: "重试", IdempotencyKey: "anon-k", Lng: 116.36, Lat: 34.56})
+		if !retry.Replayed || retry.FollowToken == "" || retry.FollowToken != first.FollowToken {
+			t.Fatalf("retry lost the follow token: %+v / %+v", first.FollowToken, retry)
+		}
+		if id, err := w.svc.IDByNo(ctx, w.official, first.Case.No); err != nil || id != first.Case.ID {
+			t.Fatalf("IDByNo: %q %v", id, err)
 		}
 		if _, _, err := w.svc.Follow(ctx, anon.Case.No, "wrong"); !errs.Is(err, errs.NotFound) {
 			t.Fatalf("follow with a wrong token: %v", err)

@@ -3,9 +3,6 @@ package cases
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -184,7 +181,13 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, 
 				return Intake{}, &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.cases.idempotency_mismatch"}
 			}
 			c, err := s.get(ctx, tx, id)
-			return Intake{Case: c, Replayed: true}, err
+			in := Intake{Case: c, Replayed: true}
+			// A retry of an anonymous report gets its follow link again: the
+			// idempotency key, known only to the reporter, proves it is theirs.
+			if c.ReporterID == "" && p.actor.UserID == "" {
+				in.FollowToken = s.followToken(c.ID)
+			}
+			return in, err
 		}
 		if !errs.Is(err, errs.NotFound) {
 			return Intake{}, err
@@ -238,11 +241,8 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r 
 	c.ReporterName, c.ReporterPhone = privacy.MaskName(r.ReporterName), privacy.MaskPhone(r.ReporterPhone)
 	token, tokenHash := "", ""
 	if c.ReporterID == "" {
-		b := make([]byte, 18)
-		rand.Read(b)
-		token = base64.RawURLEncoding.EncodeToString(b)
-		h := sha256.Sum256([]byte(token))
-		tokenHash = hex.EncodeToString(h[:])
+		token = s.followToken(id)
+		tokenHash = hashToken(token)
 	}
 	var idem any
 	if r.IdempotencyKey != "" {
@@ -310,4 +310,10 @@ func (s *Service) duplicates(ctx context.Context, tx *store.Tx, c Case) ([]Case,
 		}
 	}
 	return out, nil
+}
+
+// followToken is derived from the case id with a keyed hash, so it can be
+// given again on a retry without being stored; only its hash is in the row.
+func (s *Service) followToken(caseID string) string {
+	return s.keys.BlindIndex("follow", caseID)
 }

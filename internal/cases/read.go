@@ -284,3 +284,19 @@ func (f Filter) conditions(where []string, args []any) ([]string, []any) {
 	}
 	return where, args
 }
+
+// IDByNo finds a case by its number, if the actor may see it.
+func (s *Service) IDByNo(ctx context.Context, actor auth.Actor, no string) (string, error) {
+	var id string
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRow(ctx, "SELECT id FROM cases WHERE no = ?", strings.TrimSpace(no)).Scan(&id); err != nil {
+			return errs.New(errs.NotFound, "err.cases.not_found")
+		}
+		c, err := s.get(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		return s.canRead(ctx, tx, actor, c)
+	})
+	return id, err
+}

@@ -127,3 +127,44 @@ func (s *Service) Responsibilities(ctx context.Context, actor auth.Actor, region
 	})
 	return out, errs.Wrap(err, "responsibilities")
 }
+
+// RouteFor names the unit the responsibility map gives a case now (the
+// default a dispatcher sees), without dispatching it.
+func (s *Service) RouteFor(ctx context.Context, actor auth.Actor, c Case) (Unit, error) {
+	if err := actor.Authorize(auth.CaseRead, c.RegionPath); err != nil {
+		return Unit{}, err
+	}
+	var u Unit
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		cat, err := s.category(ctx, tx, c.CategoryCode)
+		if err != nil {
+			return err
+		}
+		id, err := route(ctx, tx, cat, c.RegionPath)
+		if err != nil {
+			return err
+		}
+		u, err = getUnit(ctx, tx, id)
+		return err
+	})
+	return u, err
+}
+
+// UnitNames names units by id, for showing a case's history (unit names are
+// not personal data, and a town's case is often handled by a county unit).
+func (s *Service) UnitNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if id == "" || out[id] != "" {
+				continue
+			}
+			var name string
+			if err := tx.QueryRow(ctx, "SELECT name FROM units WHERE id = ?", id).Scan(&name); err == nil {
+				out[id] = name
+			}
+		}
+		return nil
+	})
+	return out, err
+}
