@@ -334,12 +334,12 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 			t.Fatalf("follow: %v", err)
 		}
 		// A retry of the anonymous report gets the same follow link again.
-		first := w.file(auth.Actor{}, cases.Report{Category: "1102", Description: "重试", IdempotencyKey: "anon-k", Lng: 116.36, Lat: 34.56})
+		anon1 := w.file(auth.Actor{}, cases.Report{Category: "1102", Description: "重试", IdempotencyKey: "anon-k", Lng: 116.36, Lat: 34.56})
 		retry := w.file(auth.Actor{}, cases.Report{Category: "1102", Description: "重试", IdempotencyKey: "anon-k", Lng: 116.36, Lat: 34.56})
-		if !retry.Replayed || retry.FollowToken == "" || retry.FollowToken != first.FollowToken {
-			t.Fatalf("retry lost the follow token: %+v / %+v", first.FollowToken, retry)
+		if !retry.Replayed || retry.FollowToken == "" || retry.FollowToken != anon1.FollowToken {
+			t.Fatalf("retry lost the follow token: %+v / %+v", anon1.FollowToken, retry)
 		}
-		if id, err := w.svc.IDByNo(ctx, w.official, first.Case.No); err != nil || id != first.Case.ID {
+		if id, err := w.svc.IDByNo(ctx, w.official, anon1.Case.No); err != nil || id != anon1.Case.ID {
 			t.Fatalf("IDByNo: %q %v", id, err)
 		}
 		if _, _, err := w.svc.Follow(ctx, anon.Case.No, "wrong"); !errs.Is(err, errs.NotFound) {
