@@ -103,7 +103,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 			return &errs.Error{Code: errs.Conflict, Field: "version", Key: "err.cases.changed"}
 		}
 		if !contains(statusStrings(st.from), string(c.Status)) {
-			return &errs.Error{Code: errs.Conflict, Field: "action", Key: "err.cases.wrong_stage", Args: []any{string(action), string(c.Status)}}
+			return &errs.Error{Code: errs.Conflict, Field: "action", Key: "err.cases.wrong_stage", Args: []any{errs.Key("case.action." + string(action)), errs.Key("case.stage." + string(c.Status))}}
 		}
 		if err := s.authorizeStep(ctx, tx, actor, c, action, st, followToken); err != nil {
 			return err

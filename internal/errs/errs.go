@@ -95,6 +95,10 @@ func As(err error) *Error {
 // Is reports whether err carries code.
 func Is(err error, code Code) bool { return CodeOf(err) == code }
 
+// Key is a message argument that is itself a catalogue key (a stage or an
+// action name), translated when the message is rendered.
+type Key string
+
 // Text is a message given directly in both languages, for errors produced by
 // packages that do not use the catalogue (geometry, personal data parsing).
 type Text struct{ ZH, EN string }

@@ -31,5 +31,12 @@ func (c *Catalog) errorText(lang Lang, e *errs.Error) string {
 		innerErr := &errs.Error{Code: e.Code, Key: inner, Args: e.Args[2:]}
 		return c.T(lang, outer, e.Args[0], e.Args[1], c.errorText(lang, innerErr))
 	}
-	return c.T(lang, e.Key, e.Args...)
+	args := make([]any, len(e.Args))
+	for i, a := range e.Args {
+		if k, ok := a.(errs.Key); ok {
+			a = c.T(lang, string(k))
+		}
+		args[i] = a
+	}
+	return c.T(lang, e.Key, args...)
 }

@@ -38,6 +38,7 @@ type caseData struct {
 	Stars     string // the rating given, as stars
 	BackURL   string
 	MergedURL string
+	Stream    string // Server-Sent Events URL announcing changes to this case
 }
 
 type stepView struct {
@@ -443,6 +444,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, status int, p 
 	forms := s.caseForms(r.Context(), p, c, evs, names)
 	d := s.caseView(r.Context(), p, c, evs, false, names)
 	d.Forms = forms
+	d.Stream = "/api/v1/cases/" + url.PathEscape(c.ID) + "/events"
 	markFailed(p, d.Forms)
 	if p.Actor.Role.Has(auth.CaseRead) {
 		d.BackURL = "/cases"
@@ -545,6 +547,7 @@ func (s *Server) showFollow(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	d := s.caseView(r.Context(), p, c, evs, true, s.unitNames(r.Context(), c, evs))
+	d.Stream = "/api/v1/follow/" + url.PathEscape(c.No) + "/events?token=" + url.QueryEscape(token)
 	if c.Status == cases.Closed && !ratedSinceClosed(evs) {
 		f := rateForm(p, "/follow/"+url.PathEscape(c.No)+"/rate", strconv.Itoa(c.Version))
 		f.Hidden = append(f.Hidden, [2]string{"token", token})

@@ -190,3 +190,13 @@ func decodeBody(t *testing.T, resp *http.Response, v any) {
 		t.Fatal(err)
 	}
 }
+
+func TestWrongStageSaysItInChinese(t *testing.T) {
+	e := sharedEnv(t)
+	id := fileCase(t, e, "环节", nil)
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/accept", map[string]any{}).want(http.StatusOK)
+	p := e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/accept", map[string]any{}).wantProblem(http.StatusConflict, "conflict")
+	if !strings.Contains(p.Detail, "立案") || strings.Contains(p.Detail, "accept") || strings.Contains(p.Detail, "accepted") {
+		t.Fatalf("detail names codes instead of Chinese stage and step: %q", p.Detail)
+	}
+}
