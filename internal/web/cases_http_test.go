@@ -200,3 +200,17 @@ func TestWrongStageSaysItInChinese(t *testing.T) {
 		t.Fatalf("detail names codes instead of Chinese stage and step: %q", p.Detail)
 	}
 }
+
+func TestHomeShowsReportsAndAreaRates(t *testing.T) {
+	e := sharedEnv(t)
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	e.as(t, "demo_rider").postJSON("/api/v1/cases", map[string]any{"channel": "quick", "category": "1104", "photos": []string{}, "description": "满溢", "lat": p.Lat, "lng": p.Lng}).want(http.StatusCreated)
+	rider := string(e.login(t, "demo_rider").get("/").want(http.StatusOK).Body)
+	if !strings.Contains(rider, `data-testid="my-reports"`) || !strings.Contains(rider, "立案率") {
+		t.Fatal("the rider's home does not show their reports")
+	}
+	town := string(e.login(t, "demo_town").get("/").want(http.StatusOK).Body)
+	if !strings.Contains(town, `data-testid="area-rates"`) || !strings.Contains(town, "按时办结率") {
+		t.Fatal("the town official's home does not show the area's figures")
+	}
+}

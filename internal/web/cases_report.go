@@ -1,7 +1,9 @@
 package web
 
 import (
+	"errors"
 	"net/http"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -9,6 +11,7 @@ import (
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/media"
 )
 
 // ---- the resident's report and the quick report -------------------------
@@ -18,8 +21,66 @@ type reportData struct {
 	Quick    []catOption // the quick report's buttons
 	Key      string
 	Channel  cases.Channel
-	CanQuick bool // the viewer may use the one-screen quick report
+	CanQuick bool     // the viewer may use the one-screen quick report
+	Photos   []string // photo ids already stored, kept when the form comes back
 	Result   *reportResult
+}
+
+// maxFormPhotos is how many photos the report forms take; the domain allows
+// more, but a report needs few and a phone on a slow line sends them all.
+const maxFormPhotos = 3
+
+var photoID = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+// formPhotos collects the photos of a report form: ids report.js uploaded
+// already (hidden "photos" fields) and, without JavaScript, files sent in the
+// multipart field "photo", stored here. A refused file gives the message to
+// show next to the field (refused); the ids stored so far are returned with
+// it. err is a failure of the store itself.
+func (s *Server) formPhotos(r *http.Request) (ids []string, refused, err error) {
+	seen := map[string]bool{}
+	add := func(id string) {
+		if id != "" && !seen[id] && len(ids) < maxFormPhotos {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if r.MultipartForm != nil {
+		for _, id := range r.MultipartForm.Value["photos"] {
+			if id = strings.TrimSpace(id); photoID.MatchString(id) {
+				add(id)
+			}
+		}
+		for _, fh := range r.MultipartForm.File["photo"] {
+			if len(ids) >= maxFormPhotos {
+				break
+			}
+			if fh.Size == 0 && fh.Filename == "" {
+				continue // the browser's "no file chosen"
+			}
+			f, err := fh.Open()
+			if err != nil {
+				return ids, nil, err
+			}
+			ph, err := s.api.Photos.Save(f)
+			f.Close()
+			var me *media.Error
+			if errors.As(err, &me) {
+				return ids, errs.Literal("photo", errs.Text{ZH: me.Msg, EN: me.MsgEN}), nil
+			}
+			if err != nil {
+				return ids, nil, err
+			}
+			add(ph.ID)
+		}
+		return ids, nil, nil
+	}
+	for _, id := range r.PostForm["photos"] {
+		if id = strings.TrimSpace(id); photoID.MatchString(id) {
+			add(id)
+		}
+	}
+	return ids, nil, nil
 }
 
 type reportResult struct {
@@ -104,6 +165,12 @@ func parseCoord(v string) float64 {
 
 func (s *Server) file(w http.ResponseWriter, r *http.Request, ch cases.Channel) {
 	a, _ := auth.FromContext(r.Context())
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		r.ParseMultipartForm(32 << 20)
+		if r.MultipartForm != nil {
+			defer r.MultipartForm.RemoveAll()
+		}
+	}
 	f := func(k string) string { return r.PostFormValue(k) }
 	category := strings.TrimSpace(f("category"))
 	if category == "" {
@@ -125,8 +192,20 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, ch cases.Channel) 
 	if ch == cases.ChannelQuick {
 		in.ReporterName, in.ReporterPhone = "", ""
 	}
-	res, err := s.cases.File(r.Context(), a, in)
 	p := s.page(r, "", "report", nil)
+	photos, refused, perr := s.formPhotos(r)
+	if perr != nil {
+		s.errorPage(w, r, errs.Wrap(perr, "save photo"))
+		return
+	}
+	in.Photos = photos
+	var res cases.Intake
+	var err error
+	if refused != nil {
+		err = refused
+	} else {
+		res, err = s.cases.File(r.Context(), a, in)
+	}
 	if err != nil && res.Case.ID == "" {
 		e := errs.As(err)
 		msg := s.cat.Error(p.Lang, e)
@@ -149,7 +228,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, ch cases.Channel) 
 		if ch == cases.ChannelWeb {
 			p.Form["category"] = category
 		}
-		s.reportPage(w, r, api.Status(err), ch, p, &reportData{Key: key})
+		s.reportPage(w, r, api.Status(err), ch, p, &reportData{Key: key, Photos: photos})
 		return
 	}
 	// The case is stored; a failure reading the duplicate hints afterwards

@@ -11,6 +11,7 @@ import (
 	"civicgrid/internal/api"
 	"civicgrid/internal/audit"
 	"civicgrid/internal/auth"
+	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/people"
@@ -116,6 +117,8 @@ type homeData struct {
 	People    int
 	Accounts  int
 	LevelKids string
+	Reports   *cases.Reliability // the viewer's own reports, for those who file them
+	Rates     *cases.Rates       // the last 30 days in the viewer's area, for those who read cases
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +134,18 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	if a.Role.Has(auth.PersonRead) {
 		d.People, _ = s.people.CountIn(r.Context(), a.RegionPath)
+	}
+	if a.Role.Has(auth.CaseReport) {
+		if rel, err := s.cases.ReporterReliability(r.Context(), a, a.UserID); err == nil && rel.Filed > 0 {
+			d.Reports = &rel
+		}
+	}
+	if a.Role.Has(auth.CaseRead) {
+		to := time.Now().In(chinaTime).Truncate(24 * time.Hour)
+		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
+		if rt, err := s.cases.Rates(r.Context(), a, a.RegionCode, to.AddDate(0, 0, -30), to); err == nil {
+			d.Rates = &rt
+		}
 	}
 	p := s.page(r, "", "home", d)
 	p.Title = p.T("home.title")

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -122,6 +123,7 @@ func (s *Server) parseTemplates() error {
 		"revealArgs": func(p *Page, id, field, value string) revealArgs {
 			return revealArgs{Page: p, ID: id, Field: field, Value: value}
 		},
+		"pct": func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
 		"cst": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
 		"actionName": func(p *Page, action string) string {
 			if k := "action." + action; p.cat.Has(k) {

@@ -5,6 +5,10 @@
 //   - location: "use my location" (navigator.geolocation, WGS-84), a Leaflet
 //     pin on /report (tiles only when configured, as in map.js), and the grid
 //     the point falls in, from /api/v1/locate;
+//   - photos: each chosen file is uploaded at once to /api/v1/photos, shown
+//     as a thumbnail read from the local file (a data: URL, which the CSP
+//     allows; blob: it does not), and its id kept in a hidden
+//     "photos" field (without JS the files go with the form, multipart);
 //   - the quick form is sent with fetch and retried with the same
 //     idempotency key on network failure (exponential backoff, at most 5
 //     tries), so a flaky phone connection never files a case twice.
@@ -156,6 +160,109 @@
 		if (form && form.dataset.autolocate && !lat.value) { locate(); }
 	}
 
+	// ---- photos -----------------------------------------------------------------
+	function initPhotos(root) {
+		var box = root.querySelector("#photo-field");
+		if (!box || !window.fetch || !window.FormData || !window.FileReader) { return; }
+		var input = box.querySelector('input[type="file"]');
+		var list = box.querySelector("#photo-list");
+		var err = box.querySelector("#photo-error");
+		if (!input || !list) { return; }
+		var max = parseInt(box.dataset.max, 10) || 3;
+		var meta = document.querySelector('meta[name="csrf-token"]');
+
+		function showErr(text) {
+			say(err, text);
+			if (err) { err.hidden = !text; }
+			if (text) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+		}
+		function pending() { return list.querySelectorAll('li[data-state="uploading"]').length; }
+		function sync() {
+			box.dataset.pending = String(pending());
+			input.disabled = list.querySelectorAll("li").length >= max;
+		}
+		function removable(li) {
+			var b = document.createElement("button");
+			b.type = "button";
+			b.className = "btn-link photo-remove";
+			b.textContent = box.dataset.remove;
+			b.addEventListener("click", function () { li.remove(); showErr(""); sync(); });
+			li.appendChild(b);
+		}
+		function upload(file) {
+			var li = document.createElement("li");
+			li.className = "photo-item";
+			li.dataset.state = "uploading";
+			var img = document.createElement("img");
+			img.className = "photo-thumb";
+			img.alt = file.name || "";
+			img.dataset.testid = "photo-preview";
+			// The CSP allows data: images but not blob: ones.
+			var fr = new FileReader();
+			fr.onload = function () { img.src = fr.result; };
+			fr.readAsDataURL(file);
+			var st = document.createElement("span");
+			st.className = "photo-state";
+			st.setAttribute("role", "status");
+			st.textContent = box.dataset.uploading;
+			li.appendChild(img);
+			li.appendChild(st);
+			list.appendChild(li);
+			sync();
+			var fd = new FormData();
+			fd.append("photo", file, file.name || "photo");
+			var hdr = { "Accept": "application/json" };
+			if (meta && meta.content) { hdr["X-CSRF-Token"] = meta.content; }
+			fetch("/api/v1/photos", { method: "POST", body: fd, credentials: "same-origin", headers: hdr })
+				.then(function (r) {
+					return r.json().catch(function () { return {}; }).then(function (j) {
+						if (!r.ok || !j.id) { throw { detail: j.detail || box.dataset.failed }; }
+						return j;
+					});
+				})
+				.then(function (ph) {
+					var h = document.createElement("input");
+					h.type = "hidden";
+					h.name = "photos";
+					h.value = ph.id;
+					li.appendChild(h);
+					li.dataset.state = "done";
+					li.dataset.id = ph.id;
+					st.textContent = box.dataset.done;
+					removable(li);
+					sync();
+				})
+				.catch(function (e) {
+					li.remove();
+					showErr(e && e.detail ? e.detail : box.dataset.failed);
+					sync();
+				});
+		}
+		input.addEventListener("change", function () {
+			var files = Array.prototype.slice.call(input.files || []);
+			// The files are sent here; the form sends only their ids.
+			input.value = "";
+			showErr("");
+			for (var i = 0; i < files.length; i++) {
+				if (list.querySelectorAll("li").length >= max) { showErr(box.dataset.tooMany); break; }
+				upload(files[i]);
+			}
+		});
+		var kept = list.querySelectorAll("li");
+		for (var k = 0; k < kept.length; k++) { removable(kept[k]); }
+		sync();
+		// A form is not sent while a photo is still on its way.
+		if (input.form) {
+			input.form.addEventListener("submit", function (e) {
+				if (pending() > 0) {
+					e.preventDefault();
+					e.stopImmediatePropagation();
+					showErr(box.dataset.busy);
+				}
+			});
+		}
+	}
+
 	// ---- sending -------------------------------------------------------------------
 	// swap puts the <main> of a page fetched in the background in place of
 	// ours, as a navigation would, and wires the new content.
@@ -173,7 +280,10 @@
 	var RETRY_STATUS = { 502: true, 503: true, 504: true };
 
 	function sendWithRetry(form) {
-		var body = new URLSearchParams(new FormData(form));
+		var body = new URLSearchParams();
+		new FormData(form).forEach(function (v, k) {
+			if (typeof v === "string") { body.append(k, v); } // photos went ahead
+		});
 		var btn = form.querySelector('button[type="submit"]');
 		var prog = form.querySelector("#submit-progress");
 		var max = 5, attempt = 0;
@@ -230,6 +340,7 @@
 		initCategories(root);
 		initChips(root);
 		initLocation(root);
+		initPhotos(root);
 		initSubmit(root);
 	}
 
