@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync/atomic"
 
@@ -106,31 +107,50 @@ func (b *batcher) drainWith(err error) {
 
 func (b *batcher) commit(batch []*pending) {
 	// The batch runs on a background context: a client that gave up must
-	// not roll back its neighbours.
+	// not roll back its neighbours. The fast path stores every report in one
+	// plain transaction; if any report fails, that transaction is dropped and
+	// the batch is stored again with a savepoint around each report, so the
+	// bad one fails alone.
 	ctx := context.Background()
 	err := b.s.db.Write(ctx, func(tx *store.Tx) error {
+		acc := rollupAcc{}
 		for _, p := range batch {
 			p.out, p.err = Intake{}, nil
 			if p.ctx.Err() != nil {
 				p.err = p.ctx.Err()
 				continue
 			}
-			sp := fmt.Sprintf("r%d", b.seq.Add(1))
-			if _, err := tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
-				return err
+			if p.out, p.err = b.s.store(ctx, tx, acc, p.p); p.err != nil {
+				return errRetryWithSavepoints
 			}
-			p.out, p.err = b.s.store(ctx, tx, p.p)
-			if p.err != nil {
-				if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+		}
+		return acc.flush(ctx, tx)
+	})
+	if errors.Is(err, errRetryWithSavepoints) {
+		err = b.s.db.Write(ctx, func(tx *store.Tx) error {
+			for _, p := range batch {
+				p.out, p.err = Intake{}, nil
+				if p.ctx.Err() != nil {
+					p.err = p.ctx.Err()
+					continue
+				}
+				sp := fmt.Sprintf("r%d", b.seq.Add(1))
+				if _, err := tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
+					return err
+				}
+				p.out, p.err = b.s.store(ctx, tx, nil, p.p)
+				if p.err != nil {
+					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
+						return err
+					}
+				}
+				if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
 					return err
 				}
 			}
-			if _, err := tx.Exec(ctx, "RELEASE SAVEPOINT "+sp); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	if err == nil {
 		b.txs.Add(1)
 	}
@@ -143,3 +163,6 @@ func (b *batcher) commit(batch []*pending) {
 		close(p.done)
 	}
 }
+
+// errRetryWithSavepoints makes a batch fall back to one savepoint per report.
+var errRetryWithSavepoints = errors.New("cases: a report in the batch failed")

@@ -118,7 +118,7 @@ func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake,
 	} else {
 		err = s.db.Write(ctx, func(tx *store.Tx) error {
 			var err error
-			out, err = s.store(ctx, tx, p)
+			out, err = s.store(ctx, tx, nil, p)
 			return err
 		})
 	}
@@ -172,7 +172,7 @@ func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
 
 // store writes one prepared report inside tx: a replay of a known
 // idempotency key returns the stored case.
-func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, error) {
+func (s *Service) store(ctx context.Context, tx *store.Tx, acc rollupAcc, p prepared) (Intake, error) {
 	if p.r.IdempotencyKey != "" {
 		var id, desc, cat string
 		err := tx.QueryRow(ctx, "SELECT id, description, category_code FROM cases WHERE idempotency_key = ?", idemKey(p.actor, p.r.IdempotencyKey)).Scan(&id, &desc, &cat)
@@ -200,7 +200,7 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, 
 	if cat.IsClass() {
 		return Intake{}, errs.Field("category", "err.cases.need_subcategory")
 	}
-	c, token, err := s.insert(ctx, tx, p.actor, p.r, cat, p.loc, p.grid)
+	c, token, err := s.insert(ctx, tx, acc, p.actor, p.r, cat, p.loc, p.grid)
 	return Intake{Case: c, FollowToken: token}, err
 }
 
@@ -214,7 +214,7 @@ func idemKey(actor auth.Actor, key string) string {
 	return who + ":" + key
 }
 
-func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
+func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
 	now := tx.Now()
 	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
 	county := loc.Chain[min(1, len(loc.Chain)-1)].Code
@@ -263,7 +263,9 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r 
 			return c, "", err
 		}
 	}
-	if err := bumpRollup(ctx, tx, nil, &c); err != nil {
+	if acc != nil {
+		acc.add(nil, &c)
+	} else if err := bumpRollup(ctx, tx, nil, &c); err != nil {
 		return c, "", err
 	}
 	err = addEvent(ctx, tx, c.ID, actor, "report", "", Reported, "", "", fmt.Sprintf(`{"channel":%q}`, c.Channel))

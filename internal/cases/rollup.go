@@ -89,12 +89,20 @@ func bumpRollup(ctx context.Context, tx *store.Tx, before, after *Case) error {
 		}
 		c = after
 	}
-	if d == (contribution{}) || c == nil {
+	if c == nil {
+		return nil
+	}
+	return addRollup(ctx, tx, townPath(c.RegionPath), rollupDay(c.ReportedAt), d)
+}
+
+// addRollup adds d to one town-day row.
+func addRollup(ctx context.Context, tx *store.Tx, town, day string, d contribution) error {
+	if d == (contribution{}) {
 		return nil
 	}
 	var q strings.Builder
 	q.WriteString("INSERT INTO case_rollup(town_path, day, " + strings.Join(rollupColumns, ", ") + ") VALUES (?, ?")
-	args := []any{townPath(c.RegionPath), rollupDay(c.ReportedAt)}
+	args := []any{town, day}
 	for i := range rollupColumns {
 		q.WriteString(", ?")
 		args = append(args, d[i])
@@ -160,4 +168,38 @@ func (s *Service) RebuildRollup(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
+}
+
+// rollupAcc gathers the rollup changes of a batch of reports, which mostly
+// share a few towns and one day, so the batch writes one row per town.
+type rollupAcc map[[2]string]*contribution
+
+func (a rollupAcc) add(before, after *Case) {
+	for _, c := range []struct {
+		c    *Case
+		sign int64
+	}{{before, -1}, {after, 1}} {
+		if c.c == nil {
+			continue
+		}
+		k := [2]string{townPath(c.c.RegionPath), rollupDay(c.c.ReportedAt)}
+		v := a[k]
+		if v == nil {
+			v = &contribution{}
+			a[k] = v
+		}
+		d := contrib(c.c)
+		for i := range v {
+			v[i] += c.sign * d[i]
+		}
+	}
+}
+
+func (a rollupAcc) flush(ctx context.Context, tx *store.Tx) error {
+	for k, v := range a {
+		if err := addRollup(ctx, tx, k[0], k[1], *v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
