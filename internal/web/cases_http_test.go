@@ -214,3 +214,34 @@ func TestHomeShowsReportsAndAreaRates(t *testing.T) {
 		t.Fatal("the town official's home does not show the area's figures")
 	}
 }
+
+func TestMyReportsPage(t *testing.T) {
+	e := sharedEnv(t)
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	var filed struct{ Case struct{ No string } }
+	e.as(t, "demo_resident").postJSON("/api/v1/cases", map[string]any{"channel": "web", "category": "1103", "description": "我的反映页", "lat": p.Lat, "lng": p.Lng}).
+		want(http.StatusCreated).decode(&filed)
+	page := string(e.login(t, "demo_resident").get("/cases/mine").want(http.StatusOK).Body)
+	if !strings.Contains(page, filed.Case.No) || !strings.Contains(page, `data-testid="nav-mine"`) {
+		t.Fatal("the resident's own report is not listed on 我的反映")
+	}
+	// Someone else's reports are not there.
+	other := string(e.login(t, "demo_volunteer").get("/cases/mine").want(http.StatusOK).Body)
+	if strings.Contains(other, filed.Case.No) {
+		t.Fatal("another person's report is listed")
+	}
+}
+
+func TestListPageLinksToExports(t *testing.T) {
+	e := sharedEnv(t)
+	c := e.login(t, "demo_town")
+	page := string(c.get("/cases?tab=all&category=11").want(http.StatusOK).Body)
+	if !strings.Contains(page, `/api/v1/cases/export.xlsx?category=11`) {
+		t.Fatal("the list does not offer an Excel export of what it shows")
+	}
+	// The link works with the session (no token) and keeps the filter.
+	r := c.get("/api/v1/cases/export.csv?category=11").want(http.StatusOK)
+	if !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("csv disposition: %q", r.Header.Get("Content-Disposition"))
+	}
+}

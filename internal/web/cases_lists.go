@@ -26,6 +26,7 @@ type listData struct {
 	Channels []fieldOption
 	MineHint string
 	Filtered bool // a filter is set: the filter form stays open
+	ExportXLSX, ExportCSV string // export links carrying the list's filters
 }
 
 type tabLink struct {
@@ -94,6 +95,13 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
 	}
 	p.Data = d
 
+	ev := url.Values{}
+	for _, k := range []string{"region", "category", "status", "channel", "from", "to"} {
+		if v := d.F[k]; v != "" {
+			ev.Set(k, v)
+		}
+	}
+	d.ExportXLSX, d.ExportCSV = "/api/v1/cases/export.xlsx?"+ev.Encode(), "/api/v1/cases/export.csv?"+ev.Encode()
 	f := cases.Filter{RegionCode: d.F["region"], Category: d.F["category"], Channel: cases.Channel(d.F["channel"]), After: q.Get("cursor"), Limit: 30}
 	p.Errors = map[string]string{}
 	for _, k := range []string{"from", "to"} {

@@ -65,6 +65,7 @@ func (s *Server) routes() []route {
 		{"POST", "/follow/{no}/rate", auth.Public, s.followRate, nil},
 		{"GET", "/cases", auth.CaseRead, s.casesPage, nil},
 		{"GET", "/cases/rates", auth.CaseRead, s.ratesPage, nil},
+		{"GET", "/cases/mine", auth.CaseReport, s.myCases, nil},
 		{"GET", "/cases/map", auth.CaseRead, s.caseMapPage, nil},
 		{"GET", "/cases/{id}", auth.Authenticated, s.casePage, nil},
 		{"POST", "/cases/{id}/act/{action}", auth.Authenticated, s.caseAct, nil},
