@@ -16,16 +16,16 @@ import (
 // ---- work lists ----------------------------------------------------------
 
 type listData struct {
-	Tab      string
-	Tabs     []tabLink
-	Rows     []caseRow
-	Next     string
-	F        map[string]string
-	Groups   []catGroup
-	Stages   []fieldOption
-	Channels []fieldOption
-	MineHint string
-	Filtered bool // a filter is set: the filter form stays open
+	Tab                   string
+	Tabs                  []tabLink
+	Rows                  []caseRow
+	Next                  string
+	F                     map[string]string
+	Groups                []catGroup
+	Stages                []fieldOption
+	Channels              []fieldOption
+	MineHint              string
+	Filtered              bool   // a filter is set: the filter form stays open
 	ExportXLSX, ExportCSV string // export links carrying the list's filters
 }
 
