@@ -134,3 +134,34 @@ func (s *Service) SetUserUnit(ctx context.Context, actor auth.Actor, userID, uni
 		return nil
 	})
 }
+
+// UnitsAround lists the units that may be made responsible in a region: its
+// own and those below it, and those above it (a county department serves its
+// towns).
+func (s *Service) UnitsAround(ctx context.Context, actor auth.Actor, regionCode string) ([]Unit, error) {
+	r, ok := s.regions.Lookup(regionCode)
+	if !ok {
+		return nil, errs.Field("region", "err.region.not_found", regionCode)
+	}
+	if err := actor.Authorize(auth.RegionRead, r.Path); err != nil {
+		return nil, err
+	}
+	var out []Unit
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT id, name, kind, region_code, region_path FROM units
+			WHERE region_path LIKE ? OR ? LIKE region_path || '%' ORDER BY region_path, name`, r.Path+"%", r.Path)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var u Unit
+			if err := rows.Scan(&u.ID, &u.Name, &u.Kind, &u.RegionCode, &u.RegionPath); err != nil {
+				return err
+			}
+			out = append(out, u)
+		}
+		return rows.Err()
+	})
+	return out, errs.Wrap(err, "units around")
+}

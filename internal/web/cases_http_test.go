@@ -11,6 +11,7 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -244,4 +245,62 @@ func TestListPageLinksToExports(t *testing.T) {
 	if !strings.HasPrefix(r.Header.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("csv disposition: %q", r.Header.Get("Content-Disposition"))
 	}
+}
+
+// TestResponsibilityMapEditedInScope: a town official maps illegal parking in
+// the town to the town's own centre through the page; new cases follow it;
+// a grid worker and another town cannot change it.
+func TestResponsibilityMapEditedInScope(t *testing.T) {
+	e := newEnvForWrite(t)
+	var units struct{ Items []struct{ ID, Name string } }
+	e.as(t, "demo_town").get("/api/v1/units?region=371722001").want(http.StatusOK).decode(&units)
+	centre := ""
+	for _, u := range units.Items {
+		if strings.HasSuffix(u.Name, "综治中心") {
+			centre = u.ID
+		}
+	}
+	if centre == "" {
+		t.Fatal("the town has no governance centre in the demo")
+	}
+	town := e.login(t, "demo_town")
+	page := string(town.get("/regions/371722001/responsibilities").want(http.StatusOK).Body)
+	if !strings.Contains(page, `data-testid="resp-form"`) {
+		t.Fatal("the town official gets no form")
+	}
+	town.postForm("/regions/371722001/responsibilities", url.Values{"category": {"1202"}, "unit_id": {centre}}, town.withCSRF()...).want(http.StatusSeeOther)
+	page = string(town.get("/regions/371722001/responsibilities").want(http.StatusOK).Body)
+	if !strings.Contains(page, "1202") {
+		t.Fatal("the new entry is not listed")
+	}
+	// A new parking case in the town is now routed to the centre.
+	id := fileCase(t, e, "停车", map[string]any{"category": "1202"})
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/accept", map[string]any{}).want(http.StatusOK)
+	var c struct {
+		LeadUnitID string `json:"lead_unit_id"`
+	}
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/dispatch", map[string]any{}).want(http.StatusOK).decode(&c)
+	if c.LeadUnitID != centre {
+		t.Fatalf("dispatched to %s, want the town centre %s", c.LeadUnitID, centre)
+	}
+	// A grid worker sees the map but has no form and cannot post.
+	grid := e.login(t, "demo_grid")
+	if strings.Contains(string(grid.get("/regions/371722001001001/responsibilities").want(http.StatusOK).Body), `data-testid="resp-form"`) {
+		t.Fatal("a grid worker gets the form")
+	}
+	grid.postForm("/regions/371722001001001/responsibilities", url.Values{"category": {"1202"}, "unit_id": {centre}}, grid.withCSRF()...).want(http.StatusForbidden)
+	// The town official cannot edit the county.
+	town.postForm("/regions/371722/responsibilities", url.Values{"category": {"1202"}, "unit_id": {centre}}, town.withCSRF()...).want(http.StatusForbidden)
+}
+
+// newEnvForWrite starts a demo server of its own, for tests that change
+// shared settings such as the responsibility map.
+func newEnvForWrite(t *testing.T) *env {
+	t.Helper()
+	e, err := startEnv(t.TempDir(), "")
+	if err != nil {
+		t.Fatalf("demo server: %v", err)
+	}
+	t.Cleanup(e.close)
+	return e
 }

@@ -45,6 +45,8 @@ func (s *Server) routes() []route {
 		{"GET", "/regions/{code}", auth.RegionRead, s.regionPage, nil},
 		{"GET", "/regions/{code}/map", auth.RegionRead, s.mapPage, nil},
 		{"GET", "/regions/{code}/import", auth.RegionWrite, s.importForm, nil},
+		{"GET", "/regions/{code}/responsibilities", auth.RegionRead, s.responsibilitiesPage, nil},
+		{"POST", "/regions/{code}/responsibilities", auth.RegionWrite, s.setResponsibility, nil},
 		{"POST", "/regions/{code}/import", auth.RegionWrite, s.importRegions, nil},
 		{"GET", "/accounts", auth.AccountRead, s.accountsPage, nil},
 		{"GET", "/accounts/new", auth.AccountWrite, s.accountForm, nil},
