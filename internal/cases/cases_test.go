@@ -309,15 +309,25 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		if len(far.Duplicates) != 0 {
 			t.Fatal("a case 12 km away offered as duplicate")
 		}
+		// An anonymous reporter of the same hole, merged too, follows the
+		// case it was merged into; so does the rider, through their account.
+		third := w.file(auth.Actor{}, cases.Report{Category: "0101", Description: "井盖", Lng: 116.1002, Lat: 34.2001})
 		w.act(w.official, second.Case.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "同一井盖"})
-		if got := actions(t, w, first.ID); got != "report merged_from" {
+		w.act(w.official, third.Case.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "同一井盖"})
+		if c, _, err := w.svc.Follow(ctx, third.Case.No, third.FollowToken); err != nil || c.ID != first.ID {
+			t.Fatalf("the merged report's follower does not see the case it joined: %v %v", c.ID, err)
+		}
+		if _, _, err := w.svc.Get(ctx, rider, first.ID); err != nil {
+			t.Fatalf("the merged report's author cannot read the case it joined: %v", err)
+		}
+		if got := actions(t, w, first.ID); got != "report merged_from merged_from" {
 			t.Fatalf("target history: %s", got)
 		}
 		rej := w.file(w.resident, cases.Report{Category: "2103", Lng: 116.4, Lat: 34.8}).Case
 		w.refuse(w.official, rej.ID, cases.ActReject, cases.Input{}, errs.Invalid)
 		w.act(w.official, rej.ID, cases.ActReject, cases.Input{Note: "不属于受理范围"})
 		r, _ := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(time.Hour))
-		// 4 filed, the merged one counts once: 3 reported, 1 rejected.
+		// 5 filed, the two merged ones count once: 3 reported, 1 rejected.
 		if r.Reported != 3 || r.Rejected != 1 || r.Open != 2 { // before the anonymous reports below
 			t.Fatalf("rates: %+v", r)
 		}

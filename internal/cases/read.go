@@ -90,6 +90,16 @@ func (s *Service) canRead(ctx context.Context, tx *store.Tx, actor auth.Actor, c
 	if actor.UserID != "" && actor.UserID == c.ReporterID {
 		return nil
 	}
+	// Reporters of cases merged into this one follow it here.
+	if actor.UserID != "" {
+		var n int
+		if err := tx.QueryRow(ctx, "SELECT count(*) FROM cases WHERE merged_into = ? AND reporter_id = ?", c.ID, actor.UserID).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil
+		}
+	}
 	if actor.Role == auth.DeptHandler {
 		unit, err := UnitOf(ctx, tx, actor.UserID)
 		if err != nil {
@@ -146,7 +156,13 @@ func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, 
 		if c, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
-		evs, err = events(ctx, tx, id)
+		// A report merged into another is followed where it is handled.
+		if c.Status == Merged && c.MergedInto != "" {
+			if c, err = s.get(ctx, tx, c.MergedInto); err != nil {
+				return err
+			}
+		}
+		evs, err = events(ctx, tx, c.ID)
 		return err
 	})
 	return c, evs, err
