@@ -191,6 +191,29 @@ func (h *Handlers) Photo(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, f)
 }
 
+// PhotoThumb serves a stored photo's thumbnail.
+func (h *Handlers) PhotoThumb(w http.ResponseWriter, r *http.Request) {
+	f, p, err := h.Photos.Open(r.PathValue("id"))
+	if err != nil {
+		h.fail(w, r, errs.New(errs.NotFound, "err.not_found"))
+		return
+	}
+	f.Close()
+	if p.ThumbID == "" {
+		h.Photo(w, r)
+		return
+	}
+	t, tp, err := h.Photos.Open(p.ThumbID)
+	if err != nil {
+		h.fail(w, r, errs.New(errs.NotFound, "err.not_found"))
+		return
+	}
+	defer t.Close()
+	w.Header().Set("Content-Type", tp.Type)
+	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
+	http.ServeContent(w, r, "", time.Time{}, t)
+}
+
 // sse streams events accepted by keep until the client goes away.
 func (h *Handlers) sse(w http.ResponseWriter, r *http.Request, keep func(live.Event) bool) {
 	rc := http.NewResponseController(w)

@@ -182,6 +182,15 @@ func TestPhotoUploadStripsAndServes(t *testing.T) {
 	if len(c.Photos) != 1 || c.Photos[0] != ph.ID {
 		t.Fatalf("case photos: %v", c.Photos)
 	}
+	// The case page shows it as a thumbnail, which is served.
+	page := string(e.login(t, "demo_grid").get("/cases/" + id).want(http.StatusOK).Body)
+	if !strings.Contains(page, "/api/v1/photos/"+ph.ID+"/thumb") {
+		t.Fatal("the case page does not show the photo")
+	}
+	th := e.as(t, "demo_grid").get("/api/v1/photos/" + ph.ID + "/thumb").want(http.StatusOK)
+	if !strings.HasPrefix(th.Header.Get("Content-Type"), "image/") || len(th.Body) == 0 {
+		t.Fatalf("thumbnail: %s", th.Header.Get("Content-Type"))
+	}
 }
 
 func decodeBody(t *testing.T, resp *http.Response, v any) {

@@ -112,6 +112,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/events", auth.CaseRead, a.Events, &api.Op{Summary: "Server-Sent Events: changes to cases in your scope", Tag: "cases", Response: "text/event-stream"}},
 		{"GET", "/api/v1/follow/{no}/events", auth.Public, a.FollowEvents, &api.Op{Summary: "Server-Sent Events: changes to a followed case", Tag: "cases", Public: true, Response: "text/event-stream", Params: []api.Param{{Name: "token", Required: true}}}},
 		{"POST", "/api/v1/photos", auth.Public, a.UploadPhoto, &api.Op{Summary: "Upload a photo (JPEG, PNG or WebP; metadata and location removed; thumbnail made)", Tag: "cases", Public: true, Body: "multipart/form-data", Response: "Photo", Status: 201}},
+		{"GET", "/api/v1/photos/{id}/thumb", auth.Authenticated, a.PhotoThumb, &api.Op{Summary: "The thumbnail of a stored photo", Tag: "cases", Response: "image/jpeg"}},
 		{"GET", "/api/v1/photos/{id}", auth.Authenticated, a.Photo, &api.Op{Summary: "A stored photo or thumbnail", Tag: "cases", Response: "image/jpeg"}},
 		{"GET", "/api/v1/case-rates", auth.CaseRead, a.CaseRates, &api.Op{Summary: "Response, on-time, resolution, satisfaction and rework rates for a region and period", Tag: "cases", Response: "Rates", Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
 		{"GET", "/api/v1/reporters/{id}/reliability", auth.Authenticated, a.Reliability, &api.Op{Summary: "A reporter's filed, accepted, rejected and duplicate reports (id 'me' for yourself)", Tag: "cases", Response: "Reliability"}},
