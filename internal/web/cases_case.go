@@ -12,6 +12,7 @@ import (
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/media"
 	"civicgrid/internal/store"
 )
 
@@ -301,7 +302,8 @@ func (s *Server) caseForms(ctx context.Context, p *Page, c cases.Case, evs []cas
 		}
 	case cases.Dispatched:
 		if lead {
-			out = append(out, mk("reply", p.T("case.do.reply"), true, note(p.T("case.f.reply_note"), true)))
+			photo := actField{Kind: "file", Name: "photo", ID: "reply-photo", Label: p.T("case.f.reply_photos"), Hint: p.T("case.f.reply_photos_hint")}
+			out = append(out, mk("reply", p.T("case.do.reply"), true, note(p.T("case.f.reply_note"), true), photo))
 			if !c.PostponePending {
 				left := cases.DefaultConfig.MaxPostpone - c.PostponeDays
 				if left >= 1 {
@@ -459,9 +461,35 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, status int, p 
 
 // actInput reads a workflow step's form.
 func (s *Server) actInput(r *http.Request, a auth.Actor, action cases.Action) (cases.Input, map[string]string, error) {
-	r.ParseForm()
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+		r.ParseMultipartForm(32 << 20)
+	} else {
+		r.ParseForm()
+	}
 	f := r.PostFormValue
 	in := cases.Input{Note: f("note"), UnitID: strings.TrimSpace(f("unit_id")), AssistUnits: r.PostForm["assist_unit_ids"], Reopen: f("reopen") == "1"}
+	// Photos of the work done (a reply's 现场照片): stored and stripped of
+	// metadata before the step is taken, at most 3.
+	if r.MultipartForm != nil {
+		for i, fh := range r.MultipartForm.File["photo"] {
+			if i == 3 || fh.Size == 0 {
+				break
+			}
+			file, err := fh.Open()
+			if err != nil {
+				continue
+			}
+			ph, err := s.api.Photos.Save(file)
+			file.Close()
+			if err != nil {
+				if me, ok := err.(*media.Error); ok {
+					return in, map[string]string{"action": string(action), "note": f("note")}, errs.Literal("photo", errs.Text{ZH: me.Msg, EN: me.MsgEN})
+				}
+				return in, nil, errs.Wrap(err, "save photo")
+			}
+			in.Photos = append(in.Photos, ph.ID)
+		}
+	}
 	form := map[string]string{"action": string(action), "note": f("note"), "unit_id": in.UnitID, "assist_unit_ids": strings.Join(in.AssistUnits, ","),
 		"days": f("days"), "satisfaction": f("satisfaction"), "into": f("into")}
 	if in.Reopen {

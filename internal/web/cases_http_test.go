@@ -313,3 +313,34 @@ func newEnvForWrite(t *testing.T) *env {
 	t.Cleanup(e.close)
 	return e
 }
+
+// TestReplyWithPhotos: the department handler replies through the case page
+// with a photo of the work done; the case then carries it.
+func TestReplyWithPhotos(t *testing.T) {
+	e := sharedEnv(t)
+	id := fileCase(t, e, "反馈照片", nil)
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/accept", map[string]any{}).want(http.StatusOK)
+	var c struct{ Version int }
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/dispatch", map[string]any{}).want(http.StatusOK).decode(&c)
+	img := image.NewRGBA(image.Rect(0, 0, 30, 20))
+	var pngBuf bytes.Buffer
+	png.Encode(&pngBuf, img)
+	dept := e.login(t, "demo_dept")
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("csrf", dept.csrf())
+	mw.WriteField("note", "已清运，附现场照片")
+	mw.WriteField("version", fmt.Sprint(c.Version))
+	fw, _ := mw.CreateFormFile("photo", "after.png")
+	fw.Write(pngBuf.Bytes())
+	mw.Close()
+	dept.do("POST", "/cases/"+id+"/act/reply", body.Bytes(), "Content-Type", mw.FormDataContentType()).want(http.StatusSeeOther)
+	var got struct {
+		Status string
+		Photos []string
+	}
+	e.as(t, "demo_town").get("/api/v1/cases/" + id).want(http.StatusOK).decode(&got)
+	if got.Status != "replied" || len(got.Photos) != 1 {
+		t.Fatalf("after the reply: %+v", got)
+	}
+}
