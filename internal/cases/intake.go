@@ -84,10 +84,11 @@ func (r *Report) Validate() error {
 	return nil
 }
 
-// channelRoles says who may file through each channel. Residents and anyone
-// without an account use the web page; staff enter calls, slips and talks.
+// channelRoles says who may file through each channel. Anyone may use the
+// web page for what they saw themselves (an official on the way to work is a
+// resident too); only staff enter calls, slips and talks for others.
 var channelRoles = map[Channel][]auth.Role{
-	ChannelWeb:        {auth.Resident, auth.Volunteer, auth.PartTimeWorker, auth.GridWorker, auth.GridLeader, ""},
+	ChannelWeb:        {auth.Resident, auth.Volunteer, auth.PartTimeWorker, auth.GridWorker, auth.GridLeader, auth.Official, auth.CityAdmin, auth.DeptHandler, auth.Auditor, ""},
 	ChannelPatrol:     {auth.GridWorker, auth.GridLeader},
 	ChannelQuick:      {auth.PartTimeWorker, auth.GridWorker, auth.GridLeader},
 	ChannelHotline:    {auth.Official, auth.CityAdmin, auth.DeptHandler},
