@@ -111,8 +111,10 @@ func TestCountyCaseMap(t *testing.T) {
 	// A click drills down to the town; the back button comes up again.
 	b.do("open a cluster", chromedp.Click(chromedp.CSS(`.casemap-cluster`), chromedp.NodeVisible))
 	b.do("wait for the level below", chromedp.WaitVisible(chromedp.CSS(testid("casemap-up"))))
-	if n := eval[int](b, "breadcrumb", `document.querySelectorAll('#casemap-crumbs a').length`); n != 1 {
-		t.Errorf("%d links up in the breadcrumb, want 1", n)
+	// The breadcrumb is redrawn once the level below has loaded: poll for it.
+	if got := b.waitFor("breadcrumb with one link up",
+		`document.querySelectorAll('#casemap-crumbs a').length === 1 && document.getElementById("casemap").dataset.state === "loaded" ? "yes" : ""`, 10*time.Second); got != "yes" {
+		t.Errorf("breadcrumb: %q", got)
 	}
 	b.do("go up", chromedp.Click(chromedp.CSS(testid("casemap-up")), chromedp.NodeVisible))
 	b.waitFor("wait for the top again", `document.getElementById("casemap-up").hidden && document.getElementById("casemap").dataset.state === "loaded" ? "yes" : ""`, 10*time.Second)
