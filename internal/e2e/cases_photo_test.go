@@ -109,7 +109,12 @@ func TestCountyCaseMap(t *testing.T) {
 		t.Errorf("status %q, want the open total", status)
 	}
 	// A click drills down to the town; the back button comes up again.
-	b.do("open a cluster", chromedp.Click(chromedp.CSS(`.casemap-cluster`), chromedp.NodeVisible))
+	// Wait until the first level has loaded and the map has stopped moving,
+	// then click the marker element itself (a click at coordinates taken
+	// before the fit-to-bounds animation can miss it on a busy machine).
+	b.waitFor("first level loaded", `document.getElementById("casemap").dataset.state === "loaded" ? "yes" : ""`, 10*time.Second)
+	time.Sleep(500 * time.Millisecond)
+	eval[bool](b, "open a cluster", `(document.querySelector('.casemap-cluster').click(), true)`)
 	b.do("wait for the level below", chromedp.WaitVisible(chromedp.CSS(testid("casemap-up"))))
 	// The breadcrumb is redrawn once the level below has loaded: poll for it.
 	if got := b.waitFor("breadcrumb with one link up",
