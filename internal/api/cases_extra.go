@@ -40,36 +40,34 @@ func exportName(ext string) string {
 }
 
 // ExportCSV streams the matching cases as CSV (UTF-8 with BOM, so Excel in
-// China opens it right).
+// China opens it right). Headers are written with the first row, so a
+// refusal before any row still gets a problem object.
 func (h *Handlers) ExportCSV(w http.ResponseWriter, r *http.Request) {
 	f, err := h.exportFilter(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	started := false
 	var cw *csv.Writer
-	_, err = h.Cases.Export(r.Context(), actor(r), f, func(row cases.ExportRow) error {
-		if !started {
-			started = true
-			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-			w.Header().Set("Content-Disposition", `attachment; filename="`+exportName("csv")+`"`)
-			io.WriteString(w, "\ufeff")
-			cw = csv.NewWriter(w)
-			cw.Write(cases.ExportHeader)
-		}
-		return cw.Write(row)
-	})
-	if err != nil && !started {
-		h.fail(w, r, err)
-		return
-	}
-	if !started {
+	start := func() {
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 		w.Header().Set("Content-Disposition", `attachment; filename="`+exportName("csv")+`"`)
 		io.WriteString(w, "\ufeff")
 		cw = csv.NewWriter(w)
 		cw.Write(cases.ExportHeader)
+	}
+	_, err = h.Cases.Export(r.Context(), actor(r), f, func(row cases.ExportRow) error {
+		if cw == nil {
+			start()
+		}
+		return cw.Write(row)
+	})
+	if err != nil && cw == nil {
+		h.fail(w, r, err)
+		return
+	}
+	if cw == nil {
+		start() // no rows: the header alone
 	}
 	cw.Flush()
 }

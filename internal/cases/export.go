@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"strings"
+	"time"
 
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
@@ -63,7 +64,7 @@ func yesNo(b bool) string {
 }
 
 func (c Case) exportRow(regions Regions) ExportRow {
-	f := func(t timeLike) string {
+	f := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}

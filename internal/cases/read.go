@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -37,20 +38,10 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (Case, error) {
 	name, err1 := s.keys.Open(nameEnc, "cases.reporter_name:"+c.ID)
 	phone, err2 := s.keys.Open(phoneEnc, "cases.reporter_phone:"+c.ID)
 	if err1 != nil || err2 != nil {
-		return c, errs.Wrap(ErrJoin(err1, err2), "open reporter of case "+c.ID)
+		return c, errs.Wrap(errors.Join(err1, err2), "open reporter of case "+c.ID)
 	}
 	c.ReporterName, c.ReporterPhone = privacy.MaskName(name), privacy.MaskPhone(phone)
 	return c, nil
-}
-
-// ErrJoin returns the first non-nil error.
-func ErrJoin(es ...error) error {
-	for _, e := range es {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 func (s *Service) get(ctx context.Context, tx *store.Tx, id string) (Case, error) {

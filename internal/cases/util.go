@@ -2,13 +2,7 @@ package cases
 
 import (
 	"strconv"
-	"time"
 )
-
-type timeLike interface {
-	IsZero() bool
-	In(*time.Location) time.Time
-}
 
 func itoa(n int) string { return strconv.Itoa(n) }
 

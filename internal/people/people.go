@@ -6,6 +6,7 @@ package people
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -149,7 +150,7 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, in
 	name, err1 := s.keys.Seal(in.Name, aad("name", id))
 	phone, err2 := s.keys.Seal(in.Phone, aad("phone", id))
 	idno, err3 := s.keys.Seal(in.IDNumber, aad("idno", id))
-	if err := firstErr(err1, err2, err3); err != nil {
+	if err := errors.Join(err1, err2, err3); err != nil {
 		return Person{}, errs.Wrap(err, "seal")
 	}
 	_, err := tx.Exec(ctx, `INSERT INTO people(id, grid_code, region_path, household_no, name_enc, phone_enc, phone_hash, idno_enc, idno_hash, tags, created_by, created_at, updated_at)
@@ -161,15 +162,6 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, in
 	}
 	return Person{ID: id, GridCode: g.Code, GridName: g.Name, RegionPath: g.Path, HouseholdNo: in.HouseholdNo, Name: privacy.MaskName(in.Name),
 		Phone: privacy.MaskPhone(in.Phone), IDNumber: privacy.MaskIDNumber(in.IDNumber), Tags: in.Tags, CreatedAt: tx.Now()}, nil
-}
-
-func firstErr(es ...error) error {
-	for _, e := range es {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
 }
 
 const columns = "id, grid_code, region_path, household_no, name_enc, phone_enc, idno_enc, tags, created_at"
@@ -191,7 +183,7 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (plain, error) {
 	p.name, e1 = s.keys.Open(nameEnc, aad("name", p.ID))
 	p.phone, e2 = s.keys.Open(phoneEnc, aad("phone", p.ID))
 	p.idno, e3 = s.keys.Open(idnoEnc, aad("idno", p.ID))
-	if err := firstErr(e1, e2, e3); err != nil {
+	if err := errors.Join(e1, e2, e3); err != nil {
 		return p, errs.Wrap(err, "open person "+p.ID)
 	}
 	p.Name, p.Phone, p.IDNumber = privacy.MaskName(p.name), privacy.MaskPhone(p.phone), privacy.MaskIDNumber(p.idno)

@@ -257,17 +257,7 @@ func convertShape(mp geo.MultiPolygon, crs CRS) geo.MultiPolygon {
 	if crs != GCJ02 {
 		return mp
 	}
-	out := make(geo.MultiPolygon, len(mp))
-	for i, poly := range mp {
-		out[i] = make(geo.Polygon, len(poly))
-		for j, ring := range poly {
-			out[i][j] = make(geo.Ring, len(ring))
-			for k, p := range ring {
-				out[i][j][k] = geo.GCJToWGS(p)
-			}
-		}
-	}
-	return out
+	return mp.Transform(geo.GCJToWGS)
 }
 
 func geoError(err error) *errs.Error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -141,8 +142,8 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if a.Role.Has(auth.CaseRead) {
-		to := time.Now().In(chinaTime).Truncate(24 * time.Hour)
-		to = time.Date(to.Year(), to.Month(), to.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
+		now := time.Now().In(chinaTime)
+		to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
 		if rt, err := s.cases.Rates(r.Context(), a, a.RegionCode, to.AddDate(0, 0, -30), to); err == nil {
 			d.Rates = &rt
 		}
@@ -415,13 +416,12 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	}
 	var before int64
 	if c := r.URL.Query().Get("cursor"); c != "" {
-		for _, ch := range c {
-			if ch < '0' || ch > '9' {
-				s.errorPage(w, r, errs.Field("cursor", "err.number"))
-				return
-			}
-			before = before*10 + int64(ch-'0')
+		n, err := strconv.ParseInt(c, 10, 64)
+		if err != nil || n < 0 {
+			s.errorPage(w, r, errs.Field("cursor", "err.number"))
+			return
 		}
+		before = n
 	}
 	es, err := audit.List(r.Context(), s.db, audit.Filter{RegionPath: path, BeforeSeq: before, Limit: 50})
 	if err != nil {
