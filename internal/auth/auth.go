@@ -51,35 +51,39 @@ func (r Role) Staff() bool {
 type Permission string
 
 const (
-	RegionRead    Permission = "region.read"
-	RegionWrite   Permission = "region.write"
-	AccountRead   Permission = "account.read"
-	AccountWrite  Permission = "account.write"
-	PersonRead    Permission = "person.read"   // masked personal data
-	PersonWrite   Permission = "person.write"  // register residents
-	PersonReveal  Permission = "person.reveal" // see one field unmasked, audited
-	AuditRead     Permission = "audit.read"
-	CaseReport    Permission = "case.report"   // file a report
-	CaseRead      Permission = "case.read"     // see cases of the area
-	CaseDispatch  Permission = "case.dispatch" // accept, reject, dispatch, merge, decide postponements
-	CaseHandle    Permission = "case.handle"   // handle, return, reply for one's unit
-	CaseVerify    Permission = "case.verify"   // verify the reply on the spot
-	Authenticated Permission = "authenticated" // any signed-in user
-	Public        Permission = "public"        // no sign-in needed
+	RegionRead      Permission = "region.read"
+	RegionWrite     Permission = "region.write"
+	AccountRead     Permission = "account.read"
+	AccountWrite    Permission = "account.write"
+	PersonRead      Permission = "person.read"   // masked personal data
+	PersonWrite     Permission = "person.write"  // register residents
+	PersonReveal    Permission = "person.reveal" // see one field unmasked, audited
+	AuditRead       Permission = "audit.read"
+	CaseReport      Permission = "case.report"      // file a report
+	CaseRead        Permission = "case.read"        // see cases of the area
+	CaseDispatch    Permission = "case.dispatch"    // accept, reject, dispatch, merge, decide postponements
+	CaseHandle      Permission = "case.handle"      // handle, return, reply for one's unit
+	CaseVerify      Permission = "case.verify"      // verify the reply on the spot
+	VolunteerManage Permission = "volunteer.manage" // register volunteers, run teams and activities, approve hours
+	PointsManage    Permission = "points.manage"    // earning rules, manual awards, reversals, all accounts of the area
+	MarketManage    Permission = "market.manage"    // open points supermarkets, appoint keepers, stock catalogues
+	PointsRead      Permission = "points.read"      // see the area's accounts and transfers (auditors)
+	Authenticated   Permission = "authenticated"    // any signed-in user
+	Public          Permission = "public"           // no sign-in needed
 )
 
 // grants is the role → permission table. It is the whole policy; the scope
 // matrix test enumerates it.
 var grants = map[Role][]Permission{
-	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify},
-	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify},
+	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage},
+	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage},
 	DeptHandler:    {RegionRead, PersonRead, CaseRead, CaseHandle},
-	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify},
-	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify},
+	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage, MarketManage},
+	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage},
 	PartTimeWorker: {RegionRead, CaseReport},
 	Volunteer:      {RegionRead, CaseReport},
 	Resident:       {RegionRead, CaseReport},
-	Auditor:        {RegionRead, AccountRead, AuditRead, CaseRead},
+	Auditor:        {RegionRead, AccountRead, AuditRead, CaseRead, PointsRead},
 }
 
 // Has reports whether role r holds permission p (ignoring scope).

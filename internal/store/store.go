@@ -209,10 +209,21 @@ func (db *DB) Read(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.read, db.readStmts, true, fn)
 }
 
-func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(*Tx) error) (err error) {
+// Snapshot runs fn in a read-only transaction whose queries all see one
+// consistent state of the database: REPEATABLE READ on PostgreSQL (each
+// statement of a READ COMMITTED transaction sees its own), what every
+// SQLite read transaction gives already.
+func (db *DB) Snapshot(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.read, db.readStmts, true, fn, sql.LevelRepeatableRead)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, stmts *stmtCache, readOnly bool, fn func(*Tx) error, level ...sql.IsolationLevel) (err error) {
 	// SQLite's reader pool is opened query_only; asking database/sql for a
 	// read-only transaction there would only add a round trip.
 	opts := &sql.TxOptions{ReadOnly: readOnly && db.dialect == Postgres}
+	if len(level) > 0 && db.dialect == Postgres {
+		opts.Isolation = level[0]
+	}
 	stx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return errs.Wrap(translate(db.dialect, err), "begin")
