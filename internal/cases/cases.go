@@ -6,6 +6,7 @@
 package cases
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -161,7 +162,14 @@ type Service struct {
 	notify  func(caseID, regionPath string)
 	batch   atomic.Pointer[batcher] // group commit for intake, when started
 	cats    sync.Map                // code → Category: the taxonomy is read on every report and edited almost never
+	// onAccept runs inside the transaction that accepts a case with a
+	// known reporter (points for a valid report).
+	onAccept func(ctx context.Context, tx *store.Tx, c Case) error
 }
+
+// OnAccept sets the hook run inside the accepting transaction of a case
+// whose reporter has an account. Set it before serving.
+func (s *Service) OnAccept(fn func(ctx context.Context, tx *store.Tx, c Case) error) { s.onAccept = fn }
 
 // New wires the case domain. notify, if set, is called after every committed
 // change to a case (live updates).

@@ -208,6 +208,12 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		u.set("accepted_at", nowText)
 		u.set("dispatch_due", store.FormatTime(c.DispatchDue))
 		s.resetTimers(&u, c.DispatchDue)
+		// A valid report earns its reporter points, in the same transaction.
+		if s.onAccept != nil && c.ReporterID != "" && c.MergedInto == "" {
+			if err := s.onAccept(ctx, tx, *c); err != nil {
+				return err
+			}
+		}
 	case ActReject:
 		if err := needNote("err.cases.reason_required"); err != nil {
 			return err

@@ -180,3 +180,31 @@ func Award(ctx context.Context, tx *store.Tx, e Earning) (Transfer, bool, error)
 		SourceType: e.SourceType, SourceID: e.SourceID}, "system")
 	return t, err == nil, err
 }
+
+// Earner awards points for what other domains make final: approved
+// volunteer hours and accepted case reports. The wallet opens at the
+// earner's own region.
+type Earner struct{}
+
+func awardUser(ctx context.Context, tx *store.Tx, e Earning) error {
+	err := tx.QueryRow(ctx, `SELECT region_code, region_path, display_name FROM users WHERE id = ?`, e.UserID).Scan(&e.UserRegionCode, &e.UserRegionPath, &e.UserName)
+	if errs.Is(err, errs.NotFound) {
+		return nil // no account, no wallet
+	} else if err != nil {
+		return err
+	}
+	_, _, err = Award(ctx, tx, e)
+	return err
+}
+
+// AwardHours awards approved hours of a sign-up.
+func (Earner) AwardHours(ctx context.Context, tx *store.Tx, signupID string, minutes int64, activityPath, userID string) error {
+	return awardUser(ctx, tx, Earning{Source: SourceHour, Key: "hours:" + signupID, SourceType: "signup", SourceID: signupID,
+		Minutes: minutes, RegionPath: activityPath, UserID: userID})
+}
+
+// AwardCase awards an accepted report.
+func (Earner) AwardCase(ctx context.Context, tx *store.Tx, caseID, casePath, userID string) error {
+	return awardUser(ctx, tx, Earning{Source: SourceCase, Key: "case:" + caseID, SourceType: "case", SourceID: caseID,
+		RegionPath: casePath, UserID: userID})
+}

@@ -1,0 +1,220 @@
+package volunteer
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"civicgrid/internal/auth"
+	"civicgrid/internal/errs"
+	"civicgrid/internal/privacy"
+	"civicgrid/internal/store"
+)
+
+// Entry is one approved service in a volunteer's record.
+type Entry struct {
+	SignupID  string    `json:"signup_id"`
+	Activity  string    `json:"activity"`
+	Domain    string    `json:"domain"`
+	Team      string    `json:"team,omitempty"`
+	StartsAt  time.Time `json:"starts_at"`
+	Minutes   int64     `json:"minutes"`
+	Approved  time.Time `json:"approved_at"`
+	Organiser string    `json:"organiser"`
+}
+
+// Record is a volunteer's service record (民政部令第67号): every approved
+// service with its hours, and who certified it.
+type Record struct {
+	Volunteer Volunteer `json:"volunteer"`
+	Entries   []Entry   `json:"entries"`
+	Minutes   int64     `json:"minutes"`
+}
+
+func (s *Service) record(ctx context.Context, tx *store.Tx, v Volunteer) (Record, error) {
+	r := Record{Volunteer: v, Entries: []Entry{}}
+	rows, err := tx.Query(ctx, `SELECT s.id, a.title, a.domain, COALESCE(t.name, ''), a.starts_at, s.minutes, s.approved_at, COALESCE(u.display_name, '')
+		FROM signups s JOIN activities a ON a.id = s.activity_id LEFT JOIN teams t ON t.id = a.team_id LEFT JOIN users u ON u.id = s.approved_by
+		WHERE s.volunteer_id = ? AND s.hours_status = 'approved' ORDER BY a.starts_at, s.id`, v.ID)
+	if err != nil {
+		return r, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Entry
+		var st, ap string
+		if err := rows.Scan(&e.SignupID, &e.Activity, &e.Domain, &e.Team, &st, &e.Minutes, &ap, &e.Organiser); err != nil {
+			return r, err
+		}
+		e.StartsAt, _ = store.ParseTime(st)
+		e.Approved, _ = store.ParseTime(ap)
+		r.Minutes += e.Minutes
+		r.Entries = append(r.Entries, e)
+	}
+	return r, rows.Err()
+}
+
+// Record returns a volunteer's service record (their own, or in scope).
+func (s *Service) Record(ctx context.Context, actor auth.Actor, volunteerID string) (Record, error) {
+	var r Record
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, volunteerID))
+		if err != nil {
+			return err
+		}
+		if v.UserID != actor.UserID || actor.UserID == "" {
+			if err := actor.Authorize(auth.VolunteerManage, v.RegionPath); err != nil {
+				return err
+			}
+		}
+		r, err = s.record(ctx, tx, v.Volunteer)
+		return err
+	})
+	return r, err
+}
+
+// Certificate is an issued certificate of service.
+type Certificate struct {
+	No          string    `json:"no"`
+	VolunteerID string    `json:"volunteer_id"`
+	VolunteerNo string    `json:"volunteer_no"`
+	Name        string    `json:"name"` // in full on the volunteer's own copy, masked on the public check
+	IssuedBy    string    `json:"issued_by"`
+	IssuedAt    time.Time `json:"issued_at"`
+	Minutes     int64     `json:"minutes"`
+	Activities  int64     `json:"activities"`
+	Digest      string    `json:"digest"`
+	Entries     []Entry   `json:"entries,omitempty"`
+	// Valid is set by Verify: the record still holds every service the
+	// certificate lists.
+	Valid bool `json:"valid"`
+}
+
+func digest(no, volNo string, entries []Entry) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n", no, volNo)
+	for _, e := range entries {
+		fmt.Fprintf(h, "%s %d\n", e.SignupID, e.Minutes)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// IssueCertificate issues a certificate of the volunteer's approved service
+// so far, in the name of the organisation that keeps their record (the
+// region of their home grid's county, or the given issuer name).
+func (s *Service) IssueCertificate(ctx context.Context, actor auth.Actor, volunteerID string) (Certificate, error) {
+	var c Certificate
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, volunteerID))
+		if err != nil {
+			return err
+		}
+		if v.UserID != actor.UserID || actor.UserID == "" {
+			if err := actor.Authorize(auth.VolunteerManage, v.RegionPath); err != nil {
+				return err
+			}
+		}
+		r, err := s.record(ctx, tx, v.Volunteer)
+		if err != nil {
+			return err
+		}
+		if len(r.Entries) == 0 {
+			return errs.New(errs.Conflict, "err.volunteer.no_service")
+		}
+		issuer := "志愿服务组织"
+		parts := strings.Split(strings.Trim(v.RegionPath, "/"), "/")
+		if len(parts) > 1 {
+			if reg, ok := s.regions.Lookup(parts[1]); ok {
+				issuer = reg.Name + "志愿服务联合会"
+			}
+		}
+		now := tx.Now()
+		var seq int64
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM certificates`).Scan(&seq); err != nil {
+			return err
+		}
+		county := "0"
+		if len(parts) > 1 {
+			county = parts[1]
+		}
+		c = Certificate{No: fmt.Sprintf("ZS-%s-%d-%06d", county, now.In(beijing).Year(), seq+1), VolunteerID: v.ID, VolunteerNo: v.No, Name: v.name,
+			IssuedBy: issuer, IssuedAt: now, Minutes: r.Minutes, Activities: int64(len(r.Entries)), Entries: r.Entries, Valid: true}
+		c.Digest = digest(c.No, c.VolunteerNo, r.Entries)
+		_, err = tx.Exec(ctx, `INSERT INTO certificates (no, volunteer_id, issued_by, issued_at, minutes, activities, digest, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.No, c.VolunteerID, c.IssuedBy, tx.NowText(), c.Minutes, c.Activities, c.Digest, actor.UserID)
+		return err
+	})
+	return c, err
+}
+
+var beijing = time.FixedZone("CST", 8*3600)
+
+// VerifyCertificate is the public check behind a certificate's QR code: the
+// certificate as issued, the name masked, and whether the record still
+// holds every service it lists.
+func (s *Service) VerifyCertificate(ctx context.Context, no string) (Certificate, error) {
+	var c Certificate
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var at string
+		err := tx.QueryRow(ctx, `SELECT c.no, c.volunteer_id, v.no, c.issued_by, c.issued_at, c.minutes, c.activities, c.digest FROM certificates c JOIN volunteers v ON v.id = c.volunteer_id WHERE c.no = ?`, no).
+			Scan(&c.No, &c.VolunteerID, &c.VolunteerNo, &c.IssuedBy, &at, &c.Minutes, &c.Activities, &c.Digest)
+		if err != nil {
+			return err
+		}
+		c.IssuedAt, _ = store.ParseTime(at)
+		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, c.VolunteerID))
+		if err != nil {
+			return err
+		}
+		c.Name = privacy.MaskName(v.name)
+		r, err := s.record(ctx, tx, v.Volunteer)
+		if err != nil {
+			return err
+		}
+		// The entries approved up to the issue, in the same order.
+		var upTo []Entry
+		for _, e := range r.Entries {
+			if !e.Approved.After(c.IssuedAt) {
+				upTo = append(upTo, e)
+			}
+		}
+		c.Valid = digest(c.No, c.VolunteerNo, upTo) == c.Digest
+		return nil
+	})
+	return c, err
+}
+
+// Certificate returns an issued certificate with its entries in full, for
+// the volunteer (or staff in scope) to download.
+func (s *Service) Certificate(ctx context.Context, actor auth.Actor, no string) (Certificate, error) {
+	c, err := s.VerifyCertificate(ctx, no)
+	if err != nil {
+		return c, err
+	}
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, c.VolunteerID))
+		if err != nil {
+			return err
+		}
+		if v.UserID != actor.UserID || actor.UserID == "" {
+			if err := actor.Authorize(auth.VolunteerManage, v.RegionPath); err != nil {
+				return err
+			}
+		}
+		c.Name = v.name
+		r, err := s.record(ctx, tx, v.Volunteer)
+		if err != nil {
+			return err
+		}
+		for _, e := range r.Entries {
+			if !e.Approved.After(c.IssuedAt) {
+				c.Entries = append(c.Entries, e)
+			}
+		}
+		return nil
+	})
+	return c, err
+}
