@@ -12,7 +12,8 @@
 # Source: Debian's fonts-droid-fallback (Droid Sans Fallback Full, Apache-2.0,
 # Google). It is one ~4 MB TrueType (glyf, not CFF) file covering GB 2312 and
 # most of CJK Unified Ideographs, which is what go-pdf/fpdf's UTF-8 font
-# support reads.
+# support reads. It has no Latin letters or digits: certpdf sets those in
+# Helvetica, a PDF standard font that needs no embedding.
 #
 # What it does:
 #   1. installs fonts-droid-fallback with apt-get if it is missing;
