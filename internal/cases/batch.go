@@ -4,31 +4,41 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/bits"
+	"strings"
 	"sync/atomic"
 
 	"civicgrid/internal/store"
 )
 
 // batcher is group commit for intake. Reports arriving while a transaction
-// commits queue up and go together in the next one, each inside its own
-// savepoint, so one bad report never fails its neighbours and every report
-// is still all-or-nothing. On SQLite, where one writer commits at a time,
-// this turns N fsyncs into one.
+// commits queue up and go together in the next one, so one commit (and on
+// SQLite one set of WAL pages) serves them all. Each report stays
+// all-or-nothing and one bad report never fails its neighbours: a batch
+// that hits a failure is redone with a savepoint per report.
+//
+// Duplicate hints for a committed batch are read by a second goroutine in
+// one read transaction, while the writer goes on with the next batch: a
+// SQLite reader drops its page cache whenever the database has changed, so
+// one read transaction per batch rather than per report saves re-reading
+// the same index pages for every report.
 type batcher struct {
-	s    *Service
-	in   chan *pending
-	max  int
-	seq  atomic.Uint64
-	size atomic.Int64 // reports committed, for metrics
-	txs  atomic.Int64 // transactions committed
+	s     *Service
+	in    chan *pending
+	hints chan []*pending // committed batches waiting for their duplicate hints
+	max   int
+	seq   atomic.Uint64
+	size  atomic.Int64 // reports committed, for metrics
+	txs   atomic.Int64 // transactions committed
 }
 
 type pending struct {
-	ctx  context.Context
-	p    prepared
-	out  Intake
-	err  error
-	done chan struct{}
+	ctx     context.Context
+	p       prepared
+	out     Intake
+	err     error // storing the report failed
+	hintErr error // the report is stored but its duplicate hints could not be read
+	done    chan struct{}
 }
 
 // StartBatching turns on group commit for File until ctx ends. maxBatch
@@ -37,9 +47,10 @@ func (s *Service) StartBatching(ctx context.Context, maxBatch int) {
 	if maxBatch <= 0 {
 		maxBatch = 256
 	}
-	b := &batcher{s: s, in: make(chan *pending, maxBatch*4), max: maxBatch}
+	b := &batcher{s: s, in: make(chan *pending, maxBatch*4), hints: make(chan []*pending, 2), max: maxBatch}
 	s.batch.Store(b)
 	go b.run(ctx)
+	go b.hint()
 }
 
 // BatchStats reports how many reports went through how many transactions.
@@ -58,15 +69,13 @@ func (b *batcher) submit(ctx context.Context, p prepared) (Intake, error) {
 	case <-ctx.Done():
 		return Intake{}, ctx.Err()
 	}
-	select {
-	case <-pd.done:
-		return pd.out, pd.err
-	case <-ctx.Done():
-		// The report may still be committed; the client's retry with the
-		// same idempotency key will find it.
-		<-pd.done
+	// Even if the client gives up, wait: the report may still be
+	// committed, and the client's retry with the same key will find it.
+	<-pd.done
+	if pd.err != nil {
 		return pd.out, pd.err
 	}
+	return pd.out, pd.hintErr
 }
 
 func (b *batcher) run(ctx context.Context) {
@@ -76,6 +85,7 @@ func (b *batcher) run(ctx context.Context) {
 		case <-ctx.Done():
 			b.s.batch.CompareAndSwap(b, nil)
 			b.drainWith(ctx.Err())
+			close(b.hints)
 			return
 		case first = <-b.in:
 		}
@@ -112,20 +122,7 @@ func (b *batcher) commit(batch []*pending) {
 	// the batch is stored again with a savepoint around each report, so the
 	// bad one fails alone.
 	ctx := context.Background()
-	err := b.s.db.Write(ctx, func(tx *store.Tx) error {
-		acc := rollupAcc{}
-		for _, p := range batch {
-			p.out, p.err = Intake{}, nil
-			if p.ctx.Err() != nil {
-				p.err = p.ctx.Err()
-				continue
-			}
-			if p.out, p.err = b.s.store(ctx, tx, acc, p.p); p.err != nil {
-				return errRetryWithSavepoints
-			}
-		}
-		return acc.flush(ctx, tx)
-	})
+	err := b.s.db.Write(ctx, func(tx *store.Tx) error { return b.s.storeBatch(ctx, tx, batch) })
 	if errors.Is(err, errRetryWithSavepoints) {
 		err = b.s.db.Write(ctx, func(tx *store.Tx) error {
 			for _, p := range batch {
@@ -160,9 +157,138 @@ func (b *batcher) commit(batch []*pending) {
 		} else if p.err == nil {
 			b.size.Add(1)
 		}
-		close(p.done)
+	}
+	b.hints <- batch
+}
+
+// hint reads the duplicate hints of each committed batch and lets its
+// reports go.
+func (b *batcher) hint() {
+	ctx := context.Background()
+	for batch := range b.hints {
+		var fresh []*pending
+		for _, p := range batch {
+			if p.err == nil && !p.out.Replayed {
+				fresh = append(fresh, p)
+			}
+		}
+		if len(fresh) > 0 {
+			err := b.s.db.Read(ctx, func(tx *store.Tx) error {
+				for _, p := range fresh {
+					p.out.Duplicates, p.hintErr = b.s.duplicates(ctx, tx, p.out.Case)
+					if p.hintErr != nil {
+						return p.hintErr
+					}
+				}
+				return nil
+			})
+			for _, p := range fresh {
+				if p.hintErr == nil {
+					p.hintErr = err
+				}
+			}
+		}
+		for _, p := range batch {
+			close(p.done)
+		}
 	}
 }
 
 // errRetryWithSavepoints makes a batch fall back to one savepoint per report.
 var errRetryWithSavepoints = errors.New("cases: a report in the batch failed")
+
+// storeBatch is the fast path of a batch: one lookup for all idempotency
+// keys, the new cases built in memory, then a few multi-row INSERTs and one
+// rollup row per town-day. Anything unusual (a report that fails, a key
+// sent twice in one batch) returns errRetryWithSavepoints, and the slow
+// path settles each report on its own.
+func (s *Service) storeBatch(ctx context.Context, tx *store.Tx, batch []*pending) error {
+	live := make([]*pending, 0, len(batch))
+	keys := make([]any, 0, len(batch))
+	seen := make(map[string]bool, len(batch))
+	for _, p := range batch {
+		p.out, p.err = Intake{}, nil
+		if p.ctx.Err() != nil {
+			p.err = p.ctx.Err()
+			continue
+		}
+		live = append(live, p)
+		if p.p.r.IdempotencyKey != "" {
+			k := idemKey(p.p.actor, p.p.r.IdempotencyKey)
+			if seen[k] {
+				return errRetryWithSavepoints
+			}
+			seen[k] = true
+			keys = append(keys, k)
+		}
+	}
+	stored, err := storedKeys(ctx, tx, keys)
+	if err != nil {
+		return err
+	}
+	now := tx.Now()
+	acceptDue := s.cal.AddWorkHours(now, s.cfg.AcceptHours)
+	acc := rollupAcc{}
+	ncs := make([]*newCase, 0, len(live))
+	for _, p := range live {
+		if p.p.r.IdempotencyKey != "" && stored[idemKey(p.p.actor, p.p.r.IdempotencyKey)] {
+			// A retry of a stored report: store only reads and replays it.
+			if p.out, p.err = s.store(ctx, tx, nil, p.p); p.err != nil {
+				return errRetryWithSavepoints
+			}
+			continue
+		}
+		cat, err := s.category(ctx, tx, p.p.r.Category)
+		if err != nil || cat.IsClass() {
+			return errRetryWithSavepoints
+		}
+		nc, err := s.newCase(now, acceptDue, p.p, cat)
+		if err != nil {
+			return errRetryWithSavepoints
+		}
+		ncs = append(ncs, &nc)
+		acc.add(nil, &nc.c)
+		p.out = Intake{Case: nc.c, FollowToken: nc.token}
+	}
+	if err := writeCases(ctx, tx, ncs); err != nil {
+		return errRetryWithSavepoints
+	}
+	return acc.flush(ctx, tx)
+}
+
+// storedKeys says which of the scoped idempotency keys are already stored,
+// probing the unique index with IN lists of power-of-two lengths so the
+// statements stay prepared.
+func storedKeys(ctx context.Context, tx *store.Tx, keys []any) (map[string]bool, error) {
+	found := map[string]bool{}
+	for i := 0; i < len(keys); {
+		n := rowsPerInsert(len(keys) - i)
+		rows, err := tx.Query(ctx, keyLookups[bits.Len(uint(n))-1], keys[i:i+n]...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			found[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		i += n
+	}
+	return found, nil
+}
+
+// keyLookups[k] looks up 1<<k idempotency keys.
+var keyLookups = func() []string {
+	var out []string
+	for n := 1; n <= maxRowsPerInsert; n *= 2 {
+		out = append(out, "SELECT idempotency_key FROM cases WHERE idempotency_key IN (?"+strings.Repeat(", ?", n-1)+")")
+	}
+	return out
+}()

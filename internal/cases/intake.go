@@ -3,8 +3,8 @@ package cases
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
 	"math"
+	"math/bits"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -115,14 +115,18 @@ func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake,
 	}
 	var out Intake
 	if b := s.batch.Load(); b != nil {
+		// The batch reads the duplicate hints after its commit.
 		out, err = b.submit(ctx, p)
-	} else {
-		err = s.db.Write(ctx, func(tx *store.Tx) error {
-			var err error
-			out, err = s.store(ctx, tx, nil, p)
-			return err
-		})
+		if out.Case.ID != "" && !out.Replayed {
+			s.notify(out.Case.ID, out.Case.RegionPath)
+		}
+		return out, err
 	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		var err error
+		out, err = s.store(ctx, tx, nil, p)
+		return err
+	})
 	if err != nil || out.Replayed {
 		return out, err
 	}
@@ -217,14 +221,42 @@ func idemKey(actor auth.Actor, key string) string {
 
 func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
 	now := tx.Now()
+	nc, err := s.newCase(now, s.cal.AddWorkHours(now, s.cfg.AcceptHours), prepared{actor: actor, r: r, loc: loc, grid: grid}, cat)
+	if err != nil {
+		return nc.c, "", err
+	}
+	if err := writeCases(ctx, tx, []*newCase{&nc}); err != nil {
+		return nc.c, "", err
+	}
+	if acc != nil {
+		acc.add(nil, &nc.c)
+	} else if err := bumpRollup(ctx, tx, nil, &nc.c); err != nil {
+		return nc.c, "", err
+	}
+	return nc.c, nc.token, nil
+}
+
+// newCase is a report turned into the rows it is stored as, built without
+// touching the database so a batch can write many in a few statements.
+type newCase struct {
+	c     Case
+	token string // follow token, for reporters without an account
+	row   []any  // in caseInsertColumns order
+	actor auth.Actor
+}
+
+// newCase builds the case for p at now; acceptDue depends only on now, so
+// a batch computes it once.
+func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (newCase, error) {
+	actor, r, loc, grid := p.actor, p.r, p.loc, p.grid
 	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
 	county := loc.Chain[min(1, len(loc.Chain)-1)].Code
 	c := Case{
-		ID: id, No: fmt.Sprintf("%s-%s-%s", county, now.In(chinaTime).Format("20060102"), id[len(id)-6:]),
+		ID: id, No: county + "-" + now.In(chinaTime).Format("20060102") + "-" + id[len(id)-6:],
 		Channel: r.Channel, CategoryCode: cat.Code, CategoryName: cat.Name, Status: Reported, Priority: cat.Priority,
 		Description: r.Description, Address: r.Address, Lng: loc.Point.Lng, Lat: loc.Point.Lat, GridCode: grid.Code, RegionPath: grid.Path,
 		ReporterID: actor.UserID, ReporterRole: string(actor.Role), ReportedAt: now, Version: 1, Photos: r.Photos,
-		AcceptDue: s.cal.AddWorkHours(now, s.cfg.AcceptHours),
+		AcceptDue: acceptDue,
 	}
 	// Staff entering a call or a slip are not the reporter: the caller is.
 	enteredBy := ""
@@ -233,11 +265,11 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor
 	}
 	nameEnc, err := s.keys.Seal(r.ReporterName, "cases.reporter_name:"+id)
 	if err != nil {
-		return c, "", err
+		return newCase{c: c}, err
 	}
 	phoneEnc, err := s.keys.Seal(r.ReporterPhone, "cases.reporter_phone:"+id)
 	if err != nil {
-		return c, "", err
+		return newCase{c: c}, err
 	}
 	c.ReporterName, c.ReporterPhone = privacy.MaskName(r.ReporterName), privacy.MaskPhone(r.ReporterPhone)
 	token, tokenHash := "", ""
@@ -249,28 +281,75 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor
 	if r.IdempotencyKey != "" {
 		idem = idemKey(actor, r.IdempotencyKey)
 	}
-	_, err = tx.Exec(ctx, `INSERT INTO cases(id, no, channel, category_code, status, priority, description, address, lng, lat, grid_code, region_path,
-		reporter_id, reporter_role, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, entered_by, idempotency_key, follow_token_hash,
-		reported_at, accept_due, next_due, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
+	nowText := store.FormatTime(now)
+	row := []any{c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
 		c.ReporterID, c.ReporterRole, nameEnc, phoneEnc, s.keys.BlindIndex("phone", r.ReporterPhone), enteredBy, idem, tokenHash,
-		store.FormatTime(now), store.FormatTime(c.AcceptDue), store.FormatTime(c.AcceptDue.Add(-s.cfg.RemindBefore)), store.FormatTime(now))
-	if err != nil {
-		return c, "", err
+		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(c.AcceptDue.Add(-s.cfg.RemindBefore)), nowText}
+	return newCase{c: c, token: token, row: row, actor: actor}, nil
+}
+
+const caseInsertColumns = `id, no, channel, category_code, status, priority, description, address, lng, lat, grid_code, region_path,
+	reporter_id, reporter_role, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, entered_by, idempotency_key, follow_token_hash,
+	reported_at, accept_due, next_due, updated_at`
+
+const eventInsertColumns = `case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data`
+
+// writeCases stores new cases with their first history entry and photos.
+// Rows go in multi-row INSERTs of power-of-two sizes, so a batch of any
+// size uses a handful of statements that stay prepared.
+func writeCases(ctx context.Context, tx *store.Tx, ncs []*newCase) error {
+	args := make([]any, 0, min(len(ncs), maxRowsPerInsert)*24)
+	for i := 0; i < len(ncs); {
+		n := rowsPerInsert(len(ncs) - i)
+		args = args[:0]
+		for _, nc := range ncs[i : i+n] {
+			args = append(args, nc.row...)
+		}
+		if _, err := tx.Exec(ctx, caseInserts[bits.Len(uint(n))-1], args...); err != nil {
+			return err
+		}
+		args = args[:0]
+		for _, nc := range ncs[i : i+n] {
+			c, name := &nc.c, nc.actor.Username
+			if name == "" {
+				name = "anonymous"
+			}
+			args = append(args, c.ID, 1, nc.row[20], nc.actor.UserID, name, string(nc.actor.Role), "report", "", string(Reported), "", "", `{"channel":"`+string(c.Channel)+`"}`)
+		}
+		if _, err := tx.Exec(ctx, eventInserts[bits.Len(uint(n))-1], args...); err != nil {
+			return err
+		}
+		i += n
 	}
-	for _, p := range r.Photos {
-		if _, err := tx.Exec(ctx, "INSERT INTO case_photos(case_id, photo_id, stage, added_by, added_at) VALUES (?, ?, 'report', ?, ?) ON CONFLICT DO NOTHING", c.ID, p, actor.UserID, store.FormatTime(now)); err != nil {
-			return c, "", err
+	for _, nc := range ncs {
+		for _, p := range nc.c.Photos {
+			if _, err := tx.Exec(ctx, "INSERT INTO case_photos(case_id, photo_id, stage, added_by, added_at) VALUES (?, ?, 'report', ?, ?) ON CONFLICT DO NOTHING", nc.c.ID, p, nc.actor.UserID, nc.row[20]); err != nil {
+				return err
+			}
 		}
 	}
-	if acc != nil {
-		acc.add(nil, &c)
-	} else if err := bumpRollup(ctx, tx, nil, &c); err != nil {
-		return c, "", err
+	return nil
+}
+
+// maxRowsPerInsert bounds one multi-row INSERT (64 × 24 parameters stays
+// far below both databases' limits).
+const maxRowsPerInsert = 64
+
+// rowsPerInsert is the largest power of two ≤ n, up to maxRowsPerInsert.
+func rowsPerInsert(n int) int {
+	return min(maxRowsPerInsert, 1<<(bits.Len(uint(n))-1))
+}
+
+// caseInserts[k] and eventInserts[k] insert 1<<k rows.
+var caseInserts, eventInserts = multiRowInserts("cases", caseInsertColumns, 24), multiRowInserts("case_events", eventInsertColumns, 12)
+
+func multiRowInserts(table, columns string, n int) []string {
+	one := "(?" + strings.Repeat(", ?", n-1) + ")"
+	var out []string
+	for rows := 1; rows <= maxRowsPerInsert; rows *= 2 {
+		out = append(out, "INSERT INTO "+table+"("+columns+") VALUES "+one+strings.Repeat(", "+one, rows-1))
 	}
-	err = addEvent(ctx, tx, c.ID, actor, "report", "", Reported, "", "", fmt.Sprintf(`{"channel":%q}`, c.Channel))
-	return c, token, err
+	return out
 }
 
 var chinaTime = time.FixedZone("CST", 8*3600)
