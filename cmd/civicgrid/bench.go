@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime/pprof"
 
 	"civicgrid/internal/loadtest"
 )
@@ -17,20 +16,20 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := newFlags("bench intake", stderr)
 	n := fs.Int("n", 20000, "reports to post")
 	c := fs.Int("concurrency", 64, "concurrent clients")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the run to this file")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the posting phase to this file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
+	cfg := loadtest.IntakeConfig{N: *n, Concurrency: *c, Out: stderr}
 	if *prof != "" {
 		f, err := os.Create(*prof)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
-		pprof.StartCPUProfile(f)
-		defer pprof.StopCPUProfile()
+		cfg.Profile = f
 	}
-	res, err := loadtest.Intake(ctx, loadtest.IntakeConfig{N: *n, Concurrency: *c, Out: stderr})
+	res, err := loadtest.Intake(ctx, cfg)
 	if err != nil {
 		return err
 	}
