@@ -13,11 +13,14 @@ import (
 	"civicgrid/internal/errs"
 	"civicgrid/internal/geo"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/ledger"
 	"civicgrid/internal/live"
+	"civicgrid/internal/market"
 	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/volunteer"
 )
 
 // Handlers serves the JSON API. Each method is thin: parse, call the
@@ -31,6 +34,10 @@ type Handlers struct {
 	Cases    *cases.Service
 	Live     *live.Hub
 	Photos   *media.Store
+
+	Volunteers *volunteer.Service
+	Ledger     *ledger.Service
+	Markets    *market.Service
 }
 
 func actor(r *http.Request) auth.Actor {

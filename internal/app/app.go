@@ -17,15 +17,19 @@ import (
 	"time"
 
 	"civicgrid/internal/account"
+	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/demo"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/ledger"
 	"civicgrid/internal/live"
+	"civicgrid/internal/market"
 	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web"
 	"civicgrid/internal/workcal"
 )
@@ -58,6 +62,9 @@ type Main struct {
 	Accounts *account.Service
 	People   *people.Service
 	Cases    *cases.Service
+	Ledger   *ledger.Service
+	Vol      *volunteer.Service
+	Markets  *market.Service
 	Calendar *workcal.Calendar
 	Live     *live.Hub
 	Photos   *media.Store
@@ -156,6 +163,17 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Cases = cases.New(db, m.Regions, m.Regions, m.Calendar, keys, cases.DefaultConfig, func(id, path string) {
 		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
 	})
+	// A valid report earns its reporter points, in the accepting transaction.
+	m.Cases.OnAccept(func(ctx context.Context, tx *store.Tx, c cases.Case) error {
+		switch auth.Role(c.ReporterRole) {
+		case auth.PartTimeWorker, auth.Resident, auth.Volunteer:
+			return ledger.Earner{}.AwardCase(ctx, tx, c.ID, c.RegionPath, c.ReporterID)
+		}
+		return nil
+	})
+	m.Ledger = ledger.NewService(db)
+	m.Vol = volunteer.New(db, keys, m.Regions, ledger.Earner{}, volunteer.DefaultConfig)
+	m.Markets = market.New(db, m.Regions)
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err
@@ -165,7 +183,8 @@ func (m *Main) Open(ctx context.Context) error {
 	// so a long-running server's RSS reflects what it keeps (the tree).
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
-		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger})
+		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger,
+			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets})
 	return err
 }
 
@@ -175,6 +194,9 @@ func (m *Main) LoadDemo(ctx context.Context) error {
 	accs, err := demo.Load(ctx, m.DB, m.Regions, m.Accounts, m.People, m.Cases, &demo.BarProgress{W: m.Config.Out})
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
+	}
+	if err := demo.LoadVolunteers(ctx, m.DB, m.Regions, m.Accounts, m.Vol, m.Ledger, m.Markets); err != nil {
+		return fmt.Errorf("demo volunteers: %w", err)
 	}
 	m.DemoAccounts = accs
 	t := m.Regions.Tree()
@@ -218,6 +240,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	defer stopSched()
 	m.Cases.StartBatching(schedCtx, 256)
 	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
+	go m.expireOrders(schedCtx, time.Minute)
 	m.Logger.Info("listening", "url", m.URL(), "database", m.DB.Dialect().String(), "regions", m.Regions.Tree().Len())
 	select {
 	case err := <-errc:
@@ -232,6 +255,25 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.Logger.Info("stopped")
 	return err
+}
+
+// expireOrders releases, once a minute, the points and stock of orders not
+// collected by the end of their redemption day.
+func (m *Main) expireOrders(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := m.Markets.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("expire orders", "err", err)
+		} else if n > 0 {
+			m.Logger.Info("orders expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // Close releases the database.

@@ -247,6 +247,8 @@ func demoAccounts(regions *region.Service) []account.NewUser {
 		mk("demo_grid", grid.Name+"网格员", auth.GridWorker, grid.Code, ""),
 		mk("demo_rider", "外卖骑手（兼职网格员）", auth.PartTimeWorker, town.Code, "美团骑手站"),
 		mk("demo_volunteer", "志愿者", auth.Volunteer, town.Code, ""),
+		mk("demo_nurse", "志愿者（护士）", auth.Volunteer, village.Code, ""),
+		mk("demo_teamlead", "志愿服务队队长", auth.Volunteer, village.Code, ""),
 		mk("demo_resident", "居民", auth.Resident, grid.Code, ""),
 		mk("demo_auditor", "审计员", auth.Auditor, "371700", "市委社会工作部"),
 	}

@@ -93,6 +93,7 @@ type Movement struct {
 	Delta        int64  `json:"delta"` // + in, − out
 	Counterparty string `json:"counterparty"`
 	CounterKind  Kind   `json:"counterparty_kind"`
+	CounterArea  string `json:"counterparty_region"`
 }
 
 // Movements lists the transfers touching an account, newest first; before
@@ -115,7 +116,7 @@ func (s *Service) Movements(ctx context.Context, actor auth.Actor, id, before st
 			cur = "~"
 		}
 		// Two index range scans merged by id (ULIDs sort by time).
-		q := `SELECT t.id, t.idem_key, t.debit_id, t.credit_id, t.amount, t.reason, t.source_type, t.source_id, COALESCE(t.reverses, ''), t.memo, t.created_by, t.created_at, c.name, c.kind
+		q := `SELECT t.id, t.idem_key, t.debit_id, t.credit_id, t.amount, t.reason, t.source_type, t.source_id, COALESCE(t.reverses, ''), t.memo, t.created_by, t.created_at, c.name, c.kind, c.region_code
 			FROM ledger_transfers t JOIN ledger_accounts c ON c.id = CASE WHEN t.debit_id = ? THEN t.credit_id ELSE t.debit_id END
 			WHERE t.id IN (SELECT id FROM ledger_transfers WHERE debit_id = ? AND id < ? UNION ALL SELECT id FROM ledger_transfers WHERE credit_id = ? AND id < ?)
 			ORDER BY t.id DESC LIMIT ?`
@@ -127,7 +128,7 @@ func (s *Service) Movements(ctx context.Context, actor auth.Actor, id, before st
 		for rows.Next() {
 			var m Movement
 			var at string
-			if err := rows.Scan(&m.ID, &m.Key, &m.Debit, &m.Credit, &m.Amount, &m.Reason, &m.SourceType, &m.SourceID, &m.Reverses, &m.Memo, &m.CreatedBy, &at, &m.Counterparty, &m.CounterKind); err != nil {
+			if err := rows.Scan(&m.ID, &m.Key, &m.Debit, &m.Credit, &m.Amount, &m.Reason, &m.SourceType, &m.SourceID, &m.Reverses, &m.Memo, &m.CreatedBy, &at, &m.Counterparty, &m.CounterKind, &m.CounterArea); err != nil {
 				return err
 			}
 			m.CreatedAt, _ = store.ParseTime(at)

@@ -324,3 +324,25 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// Near lists the markets a person at path can use: those of the regions
+// above them (their village's) and those inside their area.
+func (s *Service) Near(ctx context.Context, path string) ([]Market, error) {
+	var out []Market
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+marketCols+` FROM markets WHERE region_path LIKE ? OR ? LIKE region_path || '%' ORDER BY region_path, name LIMIT 200`, path+"%", path)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			m, err := s.scanMarket(rows)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

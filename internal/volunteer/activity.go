@@ -649,7 +649,7 @@ func (s *Service) CheckOut(ctx context.Context, actor auth.Actor, activityID str
 }
 
 func (s *Service) scanAttendance(ctx context.Context, actor auth.Actor, activityID string, sc Scan, in bool) (Signup, error) {
-	now := s.now().UTC()
+	now := s.now().UTC().Truncate(time.Millisecond)
 	var out Signup
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		a, err := s.activity(ctx, tx, activityID, false)

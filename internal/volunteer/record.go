@@ -218,3 +218,35 @@ func (s *Service) Certificate(ctx context.Context, actor auth.Actor, no string) 
 	})
 	return c, err
 }
+
+// Certificates lists the certificates issued to a volunteer, newest first.
+func (s *Service) Certificates(ctx context.Context, actor auth.Actor, volunteerID string) ([]Certificate, error) {
+	var out []Certificate
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, volunteerID))
+		if err != nil {
+			return err
+		}
+		if v.UserID != actor.UserID || actor.UserID == "" {
+			if err := actor.Authorize(auth.VolunteerManage, v.RegionPath); err != nil {
+				return err
+			}
+		}
+		rows, err := tx.Query(ctx, `SELECT no, issued_by, issued_at, minutes, activities, digest FROM certificates WHERE volunteer_id = ? ORDER BY issued_at DESC, no DESC`, volunteerID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			c := Certificate{VolunteerID: v.ID, VolunteerNo: v.No, Name: v.Name, Valid: true}
+			var at string
+			if err := rows.Scan(&c.No, &c.IssuedBy, &at, &c.Minutes, &c.Activities, &c.Digest); err != nil {
+				return err
+			}
+			c.IssuedAt, _ = store.ParseTime(at)
+			out = append(out, c)
+		}
+		return rows.Err()
+	})
+	return out, err
+}

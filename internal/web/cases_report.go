@@ -241,7 +241,7 @@ func (s *Server) file(w http.ResponseWriter, r *http.Request, ch cases.Channel) 
 	out := &reportResult{Case: res.Case, Category: catPath(p.Lang, byCode, res.Case.CategoryCode, res.Case.CategoryName),
 		Grid: s.placeOf(res.Case.GridCode), Due: beijing(res.Case.Due()), Replayed: res.Replayed}
 	if token != "" {
-		out.FollowURL = absURL(r, followPath(res.Case.No, token))
+		out.FollowURL = api.AbsURL(r, followPath(res.Case.No, token))
 	}
 	if a.UserID != "" && a.UserID == res.Case.ReporterID {
 		out.CaseURL = "/cases/" + res.Case.ID

@@ -165,6 +165,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	e.as(t, "demo_grid").postJSON("/api/v1/cases", map[string]any{"channel": "patrol", "category": "1101", "description": "openapi test", "lat": inside.Lat, "lng": inside.Lng}).
 		want(http.StatusCreated).decode(&filed)
+	var acts, shops, vols struct{ Items []struct{ ID string } }
+	e.as(t, "demo_city").get("/api/v1/activities?limit=1").want(http.StatusOK).decode(&acts)
+	e.as(t, "demo_city").get("/api/v1/markets").want(http.StatusOK).decode(&shops)
+	e.as(t, "demo_city").get("/api/v1/volunteers?limit=1").want(http.StatusOK).decode(&vols)
+	if len(acts.Items) == 0 || len(shops.Items) == 0 || len(vols.Items) == 0 {
+		t.Fatal("demo has no activities, supermarkets or volunteers")
+	}
 	fill := func(p string) string {
 		return pathParamRE.ReplaceAllStringFunc(p, func(m string) string {
 			switch {
@@ -184,6 +191,16 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return "me"
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/photos/"):
 				return "0123456789abcdef0123456789abcdef"
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/activities/"):
+				return acts.Items[0].ID
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/markets/"):
+				return shops.Items[0].ID
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/volunteers/"):
+				return vols.Items[0].ID
+			case m == "{item}":
+				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
+			case m == "{id}" && (strings.HasPrefix(p, "/api/v1/ledger/") || strings.HasPrefix(p, "/api/v1/signups/") || strings.HasPrefix(p, "/api/v1/orders/") || strings.HasPrefix(p, "/api/v1/teams/")):
+				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			}
 			t.Errorf("%s: no test value for %s", p, m)
 			return "x"

@@ -20,11 +20,14 @@ import (
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/ledger"
 	"civicgrid/internal/live"
+	"civicgrid/internal/market"
 	"civicgrid/internal/media"
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web/assets"
 	"civicgrid/internal/web/static"
 )
@@ -53,6 +56,9 @@ type Server struct {
 	people   *people.Service
 	cases    *cases.Service
 	live     *live.Hub
+	vol      *volunteer.Service
+	ledger   *ledger.Service
+	markets  *market.Service
 	api      *api.Handlers
 	assets   *assets.Assets
 	pages    map[string]*template.Template
@@ -73,6 +79,10 @@ type Deps struct {
 	Live     *live.Hub
 	Photos   *media.Store
 	Logger   *slog.Logger
+
+	Volunteers *volunteer.Service
+	Ledger     *ledger.Service
+	Markets    *market.Service
 }
 
 // New builds the server and its routing table.
@@ -81,8 +91,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, assets: a, log: d.Logger}
-	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos}
+	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, vol: d.Volunteers, ledger: d.Ledger, markets: d.Markets, assets: a, log: d.Logger}
+	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos,
+		Volunteers: d.Volunteers, Ledger: d.Ledger, Markets: d.Markets}
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -123,8 +134,10 @@ func (s *Server) parseTemplates() error {
 		"revealArgs": func(p *Page, id, field, value string) revealArgs {
 			return revealArgs{Page: p, ID: id, Field: field, Value: value}
 		},
-		"pct": func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
-		"cst": func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
+		"pct":         func(v float64) string { return strconv.FormatFloat(v*100, 'f', 1, 64) + "%" },
+		"cst":         func(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") },
+		"beijingTime": beijing,
+		"hours":       hoursText,
 		"actionName": func(p *Page, action string) string {
 			if k := "action." + action; p.cat.Has(k) {
 				return p.T(k)
