@@ -30,7 +30,9 @@ Usage:
   civicgrid regions export --region CODE [--level grid] [--out F.geojson]
   civicgrid audit verify
   civicgrid backup --out FILE
+  civicgrid ledger verify
   civicgrid bench intake [--n N] [--concurrency C]
+  civicgrid bench ledger [--n N] [--concurrency C] [--wallets W]
   civicgrid version
 
 Every command takes --data DIR and --db URL. Flags can also be given as
@@ -88,6 +90,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdToken(ctx, rest, stdout, stderr)
 	case "regions":
 		return cmdRegions(ctx, rest, stdout, stderr)
+	case "ledger":
+		return cmdLedger(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
 	case "backup":
