@@ -39,6 +39,10 @@
     });
   });
 
+  document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
+    sel.addEventListener("change", function () { sel.form.submit(); });
+  });
+
   document.querySelectorAll("[data-locate]").forEach(function (btn) {
     var ids = btn.getAttribute("data-locate").split(",");
     var status = btn.parentNode.querySelector(".locate-status");
