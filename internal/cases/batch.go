@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"civicgrid/internal/store"
 )
@@ -33,6 +34,7 @@ type batcher struct {
 	seq   atomic.Uint64
 	size  atomic.Int64 // reports committed, for metrics
 	txs   atomic.Int64 // transactions committed
+	busy  atomic.Int64 // nanoseconds spent storing batches, disk waits included
 }
 
 type pending struct {
@@ -54,6 +56,15 @@ func (s *Service) StartBatching(ctx context.Context, maxBatch int) {
 	s.batch.Store(b)
 	go b.run(ctx)
 	go b.hint()
+}
+
+// BatchBusy is how long the writer has spent storing batches: near the
+// elapsed time, the writer is what limits intake.
+func (s *Service) BatchBusy() time.Duration {
+	if b := s.batch.Load(); b != nil {
+		return time.Duration(b.busy.Load())
+	}
+	return 0
 }
 
 // BatchStats reports how many reports went through how many transactions.
@@ -101,7 +112,9 @@ func (b *batcher) run(ctx context.Context) {
 			runtime.Gosched()
 			batch = b.fill(batch)
 		}
+		t0 := time.Now()
 		b.commit(batch)
+		b.busy.Add(int64(time.Since(t0)))
 	}
 }
 
