@@ -905,3 +905,37 @@ func (h *Handlers) CalendarICS(w http.ResponseWriter, r *http.Request) {
 	}
 	cw.Close()
 }
+
+// SkillLabels maps what people write for a skill, in either language or as
+// its code, to the code.
+func SkillLabels(cat *i18n.Catalog) map[string]string {
+	m := map[string]string{}
+	for _, k := range volunteer.Skills {
+		m[k] = k
+		for _, l := range []i18n.Lang{i18n.ZH, i18n.EN} {
+			m[strings.ToLower(cat.T(l, "skill."+k))] = k
+		}
+	}
+	return m
+}
+
+// ImportVolunteers registers a village's XLSX register, all or nothing.
+func (h *Handlers) ImportVolunteers(w http.ResponseWriter, r *http.Request) {
+	res, err := h.Volunteers.Import(r.Context(), actor(r), http.MaxBytesReader(w, r.Body, volunteer.MaxImportBytes), SkillLabels(h.Catalog))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, res)
+}
+
+// ImportTemplate is the XLSX template for ImportVolunteers.
+func (h *Handlers) ImportTemplate(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", `attachment; filename="volunteers-template.xlsx"`)
+	if err := volunteer.Template(w); err != nil {
+		h.fail(w, r, errs.Wrap(err, "template"))
+	}
+}
+
+func init() { schemas["VolunteerImport"] = schemaOf(volunteer.ImportResult{}) }

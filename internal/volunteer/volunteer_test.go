@@ -1,8 +1,10 @@
 package volunteer_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -15,6 +17,8 @@ import (
 	"civicgrid/internal/store"
 	"civicgrid/internal/store/storetest"
 	"civicgrid/internal/volunteer"
+
+	"github.com/xuri/excelize/v2"
 )
 
 const (
@@ -328,4 +332,91 @@ func must2(t *testing.T) func(string, time.Duration, error) (string, time.Durati
 		}
 		return s, d
 	}
+}
+
+func xlsx(t *testing.T, rows [][]string) *bytes.Buffer {
+	t.Helper()
+	f := excelize.NewFile()
+	for r, row := range rows {
+		for c, v := range row {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			f.SetCellStr("Sheet1", cell, v)
+		}
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return &buf
+}
+
+var labels = map[string]string{"护士": "nurse", "电工": "electrician", "nurse": "nurse"}
+
+// TestImport: a register with bad rows reports every one by row and field
+// and stores nothing; the corrected register is stored whole.
+func TestImport(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		head := []string{"姓名", "手机号", "身份证号", "专业技能", "网格编码"}
+		bad := [][]string{head,
+			{"张三", "13800000001", "", "护士、电工", regiontest.GridA1a1},
+			{"", "13800000002", "", "", regiontest.GridA1a1},      // row 3: no name
+			{"李四", "12345", "", "", regiontest.GridA1a1},          // row 4: bad phone
+			{"王五", "13800000003", "", "飞行员", regiontest.GridA1a1}, // row 5: unknown skill
+			{"赵六", "13800000004", "", "", regiontest.GridB1a1},    // row 6: other county
+			{"孙七", "13800000001", "", "", regiontest.GridA1a2},    // row 7: phone of row 2
+			{"周八", "13800000005", "", "", "371722001"},            // row 8: not a grid
+		}
+		_, err := w.vol.Import(w.ctx, w.admin, xlsx(t, bad), labels)
+		e := errs.As(err)
+		var fields []string
+		for _, p := range e.List {
+			fields = append(fields, p.Field)
+		}
+		want := []string{"rows/3/name", "rows/4/phone", "rows/5/skills", "rows/7/phone", "rows/6/grid_code", "rows/8/grid_code"}
+		if fmt.Sprint(fields) != fmt.Sprint(want) {
+			t.Fatalf("problems %v, want %v", fields, want)
+		}
+		if vs, _, _ := w.vol.List(w.ctx, w.admin, volunteer.Filter{}); len(vs) != 0 {
+			t.Fatalf("%d volunteers stored from a register with errors", len(vs))
+		}
+		good := [][]string{head,
+			{"张三", "13800000001", "", "护士、电工", regiontest.GridA1a1},
+			{"", "", "", "", ""},
+			{"孙七", "138 0000 0006", "", "", regiontest.GridA1a2},
+		}
+		res, err := w.vol.Import(w.ctx, w.admin, xlsx(t, good), labels)
+		if err != nil || res.Created != 2 {
+			t.Fatalf("import: %+v %v", res, err)
+		}
+		vs, _, _ := w.vol.List(w.ctx, w.admin, volunteer.Filter{Skill: "nurse"})
+		if len(vs) != 1 || vs[0].Phone == "13800000001" {
+			t.Fatalf("nurses %+v", vs)
+		}
+		if _, err := w.vol.Import(w.ctx, w.admin, bytes.NewBufferString("not a workbook"), labels); errs.As(err).Field != "file" {
+			t.Fatalf("garbage: %v", err)
+		}
+	})
+}
+
+// FuzzParseRows: whatever a sheet holds, parsing neither panics nor lets a
+// row through without a name, a valid phone and a grid code.
+func FuzzParseRows(f *testing.F) {
+	f.Add("姓名\t手机号\t网格编码\n张三\t13800000000\t371722001001001\n", "护士")
+	f.Add("name\tphone\tgrid_code\tskills\n\t\t\t\nx\t+86 138-0000-0000\tg\tnurse,护士\n", "电工")
+	f.Fuzz(func(t *testing.T, sheet, skill string) {
+		var rows [][]string
+		for _, line := range strings.Split(sheet, "\n") {
+			rows = append(rows, strings.Split(line, "\t"))
+		}
+		vs, lines, _ := volunteer.ParseRows(rows, map[string]string{skill: "nurse"})
+		if len(vs) != len(lines) {
+			t.Fatalf("%d volunteers, %d line numbers", len(vs), len(lines))
+		}
+		for _, v := range vs {
+			if v.Name == "" || v.GridCode == "" || len(v.Phone) < 7 {
+				t.Fatalf("invalid row accepted: %+v", v)
+			}
+		}
+	})
 }

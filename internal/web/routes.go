@@ -87,6 +87,8 @@ func (s *Server) routes() []route {
 		{"POST", "/signups/{id}/attendance", auth.Authenticated, s.markSignup, nil},
 		{"GET", "/checkin/{id}", auth.Authenticated, s.checkinPage, nil},
 		{"POST", "/checkin/{id}", auth.Authenticated, s.checkin, nil},
+		{"GET", "/volunteers", auth.VolunteerManage, s.volunteersPage, nil},
+		{"POST", "/volunteers/import", auth.VolunteerManage, s.importVolunteers, nil},
 		{"GET", "/volunteer", auth.Authenticated, s.myVolunteer, nil},
 		{"POST", "/volunteer", auth.Authenticated, s.registerVolunteer, nil},
 		{"POST", "/volunteer/certificates", auth.Authenticated, s.issueCertificate, nil},
@@ -152,6 +154,9 @@ func (s *Server) routes() []route {
 		// Volunteers: registry, teams, activities, attendance, records.
 		// Scope and organiser rights are checked in the domain.
 		{"POST", "/api/v1/volunteers", auth.Authenticated, a.RegisterVolunteer, &api.Op{Summary: "Register as a volunteer (or, with volunteer.manage, register another account)", Tag: "volunteers", Body: "NewVolunteer", Response: "Volunteer", Status: 201}},
+		{"POST", "/api/v1/volunteers/import", auth.VolunteerManage, a.ImportVolunteers, &api.Op{Summary: "Register volunteers from an XLSX register (姓名, 手机号, 身份证号, 专业技能, 网格编码): all or nothing, every bad row reported", Tag: "volunteers",
+			Body: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Response: "VolunteerImport"}},
+		{"GET", "/api/v1/volunteers/import-template.xlsx", auth.VolunteerManage, a.ImportTemplate, &api.Op{Summary: "The XLSX template for the volunteer import", Tag: "volunteers", Response: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}},
 		{"GET", "/api/v1/volunteers", auth.VolunteerManage, a.ListVolunteers, &api.Op{Summary: "Volunteers in your scope (masked)", Tag: "volunteers", Response: "Page:Volunteer", Params: []api.Param{pRegion, {Name: "skill"}, pCursor, pLimit}}},
 		{"GET", "/api/v1/volunteers/{id}", auth.Authenticated, a.Volunteer, &api.Op{Summary: "One volunteer with approved minutes ('me' for yourself)", Tag: "volunteers", Response: "Volunteer"}},
 		{"GET", "/api/v1/volunteers/{id}/record", auth.Authenticated, a.VolunteerRecord, &api.Op{Summary: "A volunteer's service record: every approved service and its hours", Tag: "volunteers", Response: "Record"}},

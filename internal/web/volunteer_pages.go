@@ -804,3 +804,95 @@ func (s *Server) settleOrder(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/markets/"+o.MarketID+"?done="+done, http.StatusSeeOther)
 }
+
+// Staff: the volunteer register of an area, teams, and the XLSX import.
+
+type volunteersData struct {
+	Volunteers []volunteer.Volunteer
+	Teams      []volunteer.Team
+	Skills     []string
+	Skill      string
+	Next       string
+	Problems   []string
+	Created    int
+}
+
+func (s *Server) volunteersData(r *http.Request, p *Page) (*volunteersData, error) {
+	q := r.URL.Query()
+	d := &volunteersData{Skills: volunteer.Skills, Skill: q.Get("skill")}
+	if d.Skill != "" && !contains(volunteer.Skills, d.Skill) {
+		d.Skill = ""
+	}
+	vs, next, err := s.vol.List(r.Context(), p.Actor, volunteer.Filter{Skill: d.Skill, After: q.Get("cursor"), Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	d.Volunteers = vs
+	if next != "" {
+		d.Next = "/volunteers?skill=" + url.QueryEscape(d.Skill) + "&cursor=" + url.QueryEscape(next)
+	}
+	if d.Teams, err = s.vol.Teams(r.Context(), p.Actor.RegionPath); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+func (s *Server) volunteersPage(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "", "volunteers", nil)
+	p.Title = p.T("vol.register_title")
+	d, err := s.volunteersData(r, p)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	if n := r.URL.Query().Get("imported"); n != "" {
+		p.Notice = p.T("vol.imported", n)
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "volunteers", p)
+}
+
+// importRow names a problem's row and column: field paths are rows/{n}/{field}.
+func (s *Server) importRow(p *Page, e *errs.Error) string {
+	msg := s.cat.Error(p.Lang, e)
+	parts := strings.Split(e.Field, "/")
+	if len(parts) == 3 && parts[0] == "rows" {
+		col := parts[2]
+		if k := "vol.col." + col; p.cat.Has(k) {
+			col = p.T(k)
+		}
+		return p.T("vol.import_row", parts[1], col, msg)
+	}
+	return msg
+}
+
+func (s *Server) importVolunteers(w http.ResponseWriter, r *http.Request) {
+	actor, _ := auth.FromContext(r.Context())
+	p := s.page(r, "", "volunteers", nil)
+	p.Title = p.T("vol.register_title")
+	r.Body = http.MaxBytesReader(w, r.Body, volunteer.MaxImportBytes+1<<20)
+	var res volunteer.ImportResult
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		err = errs.Field("file", "err.volunteer.import_xlsx")
+	} else {
+		defer f.Close()
+		res, err = s.vol.Import(r.Context(), actor, f, api.SkillLabels(s.cat))
+	}
+	if err != nil {
+		d, derr := s.volunteersData(r, p)
+		if derr != nil {
+			s.errorPage(w, r, derr)
+			return
+		}
+		e := errs.As(err)
+		p.Error = s.cat.Error(p.Lang, e)
+		for _, sub := range e.List {
+			d.Problems = append(d.Problems, s.importRow(p, sub))
+		}
+		p.Data = d
+		s.render(w, r, api.Status(err), "volunteers", p)
+		return
+	}
+	http.Redirect(w, r, "/volunteers?imported="+strconv.Itoa(res.Created), http.StatusSeeOther)
+}
