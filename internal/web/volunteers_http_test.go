@@ -136,6 +136,6 @@ func TestLedgerAPI(t *testing.T) {
 			t.Fatalf("movements %+v", moves.Items)
 		}
 		// Someone else's wallet is not the volunteer's to read.
-		e.as(t, "demo_nurse").get("/api/v1/ledger/accounts/" + wallet.ID).wantProblem(http.StatusForbidden, "forbidden")
+		e.as(t, "demo_nurse").get("/api/v1/ledger/accounts/"+wallet.ID).wantProblem(http.StatusForbidden, "forbidden")
 	})
 }
