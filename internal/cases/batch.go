@@ -163,7 +163,7 @@ func (b *batcher) commit(batch []*pending) {
 				if _, err := tx.Exec(ctx, "SAVEPOINT "+sp); err != nil {
 					return err
 				}
-				p.out, p.err = b.s.store(ctx, tx, nil, p.p)
+				p.out, p.err = b.s.store(ctx, tx, p.p)
 				if p.err != nil {
 					if _, err := tx.Exec(ctx, "ROLLBACK TO SAVEPOINT "+sp); err != nil {
 						return err
@@ -261,7 +261,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *store.Tx, batch []*pending
 	for _, p := range live {
 		if p.p.r.IdempotencyKey != "" && stored[idemKey(p.p.actor, p.p.r.IdempotencyKey)] {
 			// A retry of a stored report: store only reads and replays it.
-			if p.out, p.err = s.store(ctx, tx, nil, p.p); p.err != nil {
+			if p.out, p.err = s.store(ctx, tx, p.p); p.err != nil {
 				return errRetryWithSavepoints
 			}
 			continue

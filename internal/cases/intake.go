@@ -124,7 +124,7 @@ func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake,
 	}
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = s.store(ctx, tx, nil, p)
+		out, err = s.store(ctx, tx, p)
 		return err
 	})
 	if err != nil || out.Replayed {
@@ -177,7 +177,7 @@ func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
 
 // store writes one prepared report inside tx: a replay of a known
 // idempotency key returns the stored case.
-func (s *Service) store(ctx context.Context, tx *store.Tx, acc rollupAcc, p prepared) (Intake, error) {
+func (s *Service) store(ctx context.Context, tx *store.Tx, p prepared) (Intake, error) {
 	if p.r.IdempotencyKey != "" {
 		var id, desc, cat string
 		err := tx.QueryRow(ctx, "SELECT id, description, category_code FROM cases WHERE idempotency_key = ?", idemKey(p.actor, p.r.IdempotencyKey)).Scan(&id, &desc, &cat)
@@ -205,7 +205,7 @@ func (s *Service) store(ctx context.Context, tx *store.Tx, acc rollupAcc, p prep
 	if cat.IsClass() {
 		return Intake{}, errs.Field("category", "err.cases.need_subcategory")
 	}
-	c, token, err := s.insert(ctx, tx, acc, p.actor, p.r, cat, p.loc, p.grid)
+	c, token, err := s.insert(ctx, tx, p.actor, p.r, cat, p.loc, p.grid)
 	return Intake{Case: c, FollowToken: token}, err
 }
 
@@ -219,7 +219,7 @@ func idemKey(actor auth.Actor, key string) string {
 	return who + ":" + key
 }
 
-func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
+func (s *Service) insert(ctx context.Context, tx *store.Tx, actor auth.Actor, r Report, cat Category, loc region.Location, grid region.Info) (Case, string, error) {
 	now := tx.Now()
 	nc, err := s.newCase(now, s.cal.AddWorkHours(now, s.cfg.AcceptHours), prepared{actor: actor, r: r, loc: loc, grid: grid}, cat)
 	if err != nil {
@@ -228,9 +228,7 @@ func (s *Service) insert(ctx context.Context, tx *store.Tx, acc rollupAcc, actor
 	if err := writeCases(ctx, tx, []*newCase{&nc}); err != nil {
 		return nc.c, "", err
 	}
-	if acc != nil {
-		acc.add(nil, &nc.c)
-	} else if err := bumpRollup(ctx, tx, nil, &nc.c); err != nil {
+	if err := bumpRollup(ctx, tx, nil, &nc.c); err != nil {
 		return nc.c, "", err
 	}
 	return nc.c, nc.token, nil
@@ -242,6 +240,7 @@ type newCase struct {
 	c     Case
 	token string // follow token, for reporters without an account
 	row   []any  // in caseInsertColumns order
+	at    string // reported_at as stored
 	actor auth.Actor
 }
 
@@ -285,7 +284,7 @@ func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (n
 	row := []any{c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
 		c.ReporterID, c.ReporterRole, nameEnc, phoneEnc, s.keys.BlindIndex("phone", r.ReporterPhone), enteredBy, idem, tokenHash,
 		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(c.AcceptDue.Add(-s.cfg.RemindBefore)), nowText}
-	return newCase{c: c, token: token, row: row, actor: actor}, nil
+	return newCase{c: c, token: token, row: row, at: nowText, actor: actor}, nil
 }
 
 const caseInsertColumns = `id, no, channel, category_code, status, priority, description, address, lng, lat, grid_code, region_path,
@@ -314,7 +313,7 @@ func writeCases(ctx context.Context, tx *store.Tx, ncs []*newCase) error {
 			if name == "" {
 				name = "anonymous"
 			}
-			args = append(args, c.ID, 1, nc.row[20], nc.actor.UserID, name, string(nc.actor.Role), "report", "", string(Reported), "", "", `{"channel":"`+string(c.Channel)+`"}`)
+			args = append(args, c.ID, 1, nc.at, nc.actor.UserID, name, string(nc.actor.Role), "report", "", string(Reported), "", "", `{"channel":"`+string(c.Channel)+`"}`)
 		}
 		if _, err := tx.Exec(ctx, eventInserts[bits.Len(uint(n))-1], args...); err != nil {
 			return err
@@ -323,7 +322,7 @@ func writeCases(ctx context.Context, tx *store.Tx, ncs []*newCase) error {
 	}
 	for _, nc := range ncs {
 		for _, p := range nc.c.Photos {
-			if _, err := tx.Exec(ctx, "INSERT INTO case_photos(case_id, photo_id, stage, added_by, added_at) VALUES (?, ?, 'report', ?, ?) ON CONFLICT DO NOTHING", nc.c.ID, p, nc.actor.UserID, nc.row[20]); err != nil {
+			if _, err := tx.Exec(ctx, "INSERT INTO case_photos(case_id, photo_id, stage, added_by, added_at) VALUES (?, ?, 'report', ?, ?) ON CONFLICT DO NOTHING", nc.c.ID, p, nc.actor.UserID, nc.at); err != nil {
 				return err
 			}
 		}
