@@ -164,8 +164,7 @@ func scanActivity(r interface{ Scan(...any) error }) (Activity, error) {
 }
 
 func (s *Service) activity(ctx context.Context, tx *store.Tx, id string, lock bool) (Activity, error) {
-	q := `SELECT ` + actCols + actFrom + ` WHERE a.id = ?`
-	a, err := scanActivity(tx.QueryRow(ctx, q, id))
+	a, err := activityOnly(ctx, tx, id)
 	if err != nil {
 		return a, err
 	}
@@ -176,6 +175,13 @@ func (s *Service) activity(ctx context.Context, tx *store.Tx, id string, lock bo
 		}
 	}
 	return a, s.fillQuotas(ctx, tx, &a)
+}
+
+// activityOnly reads an activity without counting its places, for the
+// paths that do not need them (attendance, codes): a festival's activity
+// has tens of thousands of sign-ups.
+func activityOnly(ctx context.Context, tx *store.Tx, id string) (Activity, error) {
+	return scanActivity(tx.QueryRow(ctx, `SELECT `+actCols+actFrom+` WHERE a.id = ?`, id))
 }
 
 func (s *Service) fillQuotas(ctx context.Context, tx *store.Tx, a *Activity) error {
@@ -603,7 +609,7 @@ func CheckCode(secret, activityID string, t time.Time, window time.Duration) str
 func (s *Service) Code(ctx context.Context, actor auth.Actor, activityID string) (string, time.Duration, error) {
 	var code string
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		a, err := s.activity(ctx, tx, activityID, false)
+		a, err := activityOnly(ctx, tx, activityID)
 		if err != nil {
 			return err
 		}
@@ -650,10 +656,13 @@ func (s *Service) CheckOut(ctx context.Context, actor auth.Actor, activityID str
 
 func (s *Service) scanAttendance(ctx context.Context, actor auth.Actor, activityID string, sc Scan, in bool) (Signup, error) {
 	now := s.now().UTC().Truncate(time.Millisecond)
-	var out Signup
-	err := s.db.Write(ctx, func(tx *store.Tx) error {
-		a, err := s.activity(ctx, tx, activityID, false)
-		if err != nil {
+	// Everything that can be checked is checked in a read transaction, so
+	// the single writer only does the update: check-ins come in bursts.
+	var a Activity
+	var g Signup
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		if a, err = activityOnly(ctx, tx, activityID); err != nil {
 			return err
 		}
 		if !s.codeValid(a, sc.Code, now) {
@@ -669,23 +678,31 @@ func (s *Service) scanAttendance(ctx context.Context, actor auth.Actor, activity
 		if math.IsNaN(d) || d > float64(a.RadiusM)+slack {
 			return errs.Field("lat", "err.volunteer.too_far", int(d), a.RadiusM)
 		}
-		v, err := s.byUser(ctx, tx, actor.UserID)
+		g, err = s.signup(ctx, tx, `s.activity_id = ? AND v.user_id = ?`, a.ID, actor.UserID)
+		if errs.Is(err, errs.NotFound) || (err == nil && g.Status != "approved") {
+			var n int
+			if tx.QueryRow(ctx, `SELECT count(*) FROM volunteers WHERE user_id = ?`, actor.UserID).Scan(&n); n == 0 {
+				return errs.New(errs.Forbidden, "err.volunteer.not_registered")
+			}
+			return errs.New(errs.Forbidden, "err.volunteer.not_signed_up")
+		}
+		return err
+	})
+	if err != nil {
+		return Signup{}, err
+	}
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		cur, err := s.signup(ctx, tx, `s.id = ?`, g.ID)
 		if err != nil {
 			return err
 		}
-		g, err := s.signup(ctx, tx, `s.activity_id = ? AND s.volunteer_id = ?`, a.ID, v.ID)
-		if errs.Is(err, errs.NotFound) || (err == nil && g.Status != "approved") {
+		if cur.Status != "approved" {
 			return errs.New(errs.Forbidden, "err.volunteer.not_signed_up")
-		} else if err != nil {
-			return err
 		}
-		if err := s.mark(ctx, tx, a, &g, in, now, "qr", ""); err != nil {
-			return err
-		}
-		out = g
-		return nil
+		g = cur
+		return s.mark(ctx, tx, a, &g, in, now, "qr", "")
 	})
-	return out, err
+	return g, err
 }
 
 // mark writes an arrival or departure (once; a second scan keeps the first

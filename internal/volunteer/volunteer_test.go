@@ -41,7 +41,7 @@ type world struct {
 	ctx    context.Context
 }
 
-func addUser(t *testing.T, db *store.DB, id string, role auth.Role, code, path string) auth.Actor {
+func addUser(t testing.TB, db *store.DB, id string, role auth.Role, code, path string) auth.Actor {
 	t.Helper()
 	ctx := context.Background()
 	err := db.Write(ctx, func(tx *store.Tx) error {
@@ -55,21 +55,25 @@ func addUser(t *testing.T, db *store.DB, id string, role auth.Role, code, path s
 	return auth.Actor{UserID: id, Username: id, Role: role, RegionCode: code, RegionPath: path}
 }
 
-func newWorld(t *testing.T, db *store.DB) *world {
-	regions := regiontest.Load(t, db)
+func newWorld(t *testing.T, db *store.DB, tb ...testing.TB) *world {
+	var tt testing.TB = t
+	if t == nil {
+		tt = tb[0]
+	}
+	regions := regiontest.Load(tt, db)
 	keys, err := privacy.NewKeys(make([]byte, 32))
 	if err != nil {
-		t.Fatal(err)
+		tt.Fatal(err)
 	}
 	w := &world{db: db, ctx: context.Background(), clock: time.Date(2026, 5, 1, 1, 0, 0, 0, time.UTC)}
 	w.vol = volunteer.New(db, keys, regions, ledger.Earner{}, volunteer.DefaultConfig)
 	w.vol.SetClock(func() time.Time { return w.clock })
 	db.Now = func() time.Time { return w.clock }
 	w.mkt = market.New(db, regions)
-	w.admin = addUser(t, db, "official", auth.Official, regiontest.CountyA, countyPath)
-	w.leader = addUser(t, db, "leader", auth.Volunteer, regiontest.VillA1a, villagePath)
+	w.admin = addUser(tt, db, "official", auth.Official, regiontest.CountyA, countyPath)
+	w.leader = addUser(tt, db, "leader", auth.Volunteer, regiontest.VillA1a, villagePath)
 	for i := 0; i < 3; i++ {
-		w.users = append(w.users, addUser(t, db, fmt.Sprintf("v%d", i), auth.Volunteer, regiontest.VillA1a, villagePath))
+		w.users = append(w.users, addUser(tt, db, fmt.Sprintf("v%d", i), auth.Volunteer, regiontest.VillA1a, villagePath))
 	}
 	return w
 }
