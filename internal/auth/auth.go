@@ -68,6 +68,7 @@ const (
 	PointsManage    Permission = "points.manage"    // earning rules, manual awards, reversals, all accounts of the area
 	MarketManage    Permission = "market.manage"    // open points supermarkets, appoint keepers, stock catalogues
 	PointsRead      Permission = "points.read"      // see the area's accounts and transfers (auditors)
+	SurveyManage    Permission = "survey.manage"    // questionnaires, campaigns, quotas, results and exports
 	Authenticated   Permission = "authenticated"    // any signed-in user
 	Public          Permission = "public"           // no sign-in needed
 )
@@ -75,8 +76,8 @@ const (
 // grants is the role → permission table. It is the whole policy; the scope
 // matrix test enumerates it.
 var grants = map[Role][]Permission{
-	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage},
-	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage},
+	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage},
+	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage},
 	DeptHandler:    {RegionRead, PersonRead, CaseRead, CaseHandle},
 	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage, MarketManage},
 	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage},
