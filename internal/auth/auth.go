@@ -51,36 +51,38 @@ func (r Role) Staff() bool {
 type Permission string
 
 const (
-	RegionRead      Permission = "region.read"
-	RegionWrite     Permission = "region.write"
-	AccountRead     Permission = "account.read"
-	AccountWrite    Permission = "account.write"
-	PersonRead      Permission = "person.read"   // masked personal data
-	PersonWrite     Permission = "person.write"  // register residents
-	PersonReveal    Permission = "person.reveal" // see one field unmasked, audited
-	AuditRead       Permission = "audit.read"
-	CaseReport      Permission = "case.report"      // file a report
-	CaseRead        Permission = "case.read"        // see cases of the area
-	CaseDispatch    Permission = "case.dispatch"    // accept, reject, dispatch, merge, decide postponements
-	CaseHandle      Permission = "case.handle"      // handle, return, reply for one's unit
-	CaseVerify      Permission = "case.verify"      // verify the reply on the spot
-	VolunteerManage Permission = "volunteer.manage" // register volunteers, run teams and activities, approve hours
-	PointsManage    Permission = "points.manage"    // earning rules, manual awards, reversals, all accounts of the area
-	MarketManage    Permission = "market.manage"    // open points supermarkets, appoint keepers, stock catalogues
-	PointsRead      Permission = "points.read"      // see the area's accounts and transfers (auditors)
-	SurveyManage    Permission = "survey.manage"    // questionnaires, campaigns, quotas, results and exports
-	Authenticated   Permission = "authenticated"    // any signed-in user
-	Public          Permission = "public"           // no sign-in needed
+	RegionRead       Permission = "region.read"
+	RegionWrite      Permission = "region.write"
+	AccountRead      Permission = "account.read"
+	AccountWrite     Permission = "account.write"
+	PersonRead       Permission = "person.read"   // masked personal data
+	PersonWrite      Permission = "person.write"  // register residents
+	PersonReveal     Permission = "person.reveal" // see one field unmasked, audited
+	AuditRead        Permission = "audit.read"
+	CaseReport       Permission = "case.report"       // file a report
+	CaseRead         Permission = "case.read"         // see cases of the area
+	CaseDispatch     Permission = "case.dispatch"     // accept, reject, dispatch, merge, decide postponements
+	CaseHandle       Permission = "case.handle"       // handle, return, reply for one's unit
+	CaseVerify       Permission = "case.verify"       // verify the reply on the spot
+	VolunteerManage  Permission = "volunteer.manage"  // register volunteers, run teams and activities, approve hours
+	PointsManage     Permission = "points.manage"     // earning rules, manual awards, reversals, all accounts of the area
+	MarketManage     Permission = "market.manage"     // open points supermarkets, appoint keepers, stock catalogues
+	PointsRead       Permission = "points.read"       // see the area's accounts and transfers (auditors)
+	SuggestionEnter  Permission = "suggestion.enter"  // enter suggestions from boxes, report points and door-to-door talks; see the area's suggestions and figures
+	SuggestionHandle Permission = "suggestion.handle" // assess, forward, decide, record measures and milestones, merge, split; register boxes, points, invited suggestion-makers, associations
+	SurveyManage     Permission = "survey.manage"     // questionnaires, campaigns, quotas, results and exports
+	Authenticated    Permission = "authenticated"     // any signed-in user
+	Public           Permission = "public"            // no sign-in needed
 )
 
 // grants is the role → permission table. It is the whole policy; the scope
 // matrix test enumerates it.
 var grants = map[Role][]Permission{
-	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage},
-	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage},
+	CityAdmin:      {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, AuditRead, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage, SuggestionEnter, SuggestionHandle},
+	Official:       {RegionRead, RegionWrite, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseDispatch, CaseVerify, VolunteerManage, PointsManage, MarketManage, SurveyManage, SuggestionEnter, SuggestionHandle},
 	DeptHandler:    {RegionRead, PersonRead, CaseRead, CaseHandle},
-	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage, MarketManage},
-	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage},
+	GridLeader:     {RegionRead, AccountRead, AccountWrite, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage, MarketManage, SuggestionEnter},
+	GridWorker:     {RegionRead, PersonRead, PersonWrite, PersonReveal, CaseReport, CaseRead, CaseVerify, VolunteerManage, SuggestionEnter},
 	PartTimeWorker: {RegionRead, CaseReport},
 	Volunteer:      {RegionRead, CaseReport},
 	Resident:       {RegionRead, CaseReport},
