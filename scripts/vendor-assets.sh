@@ -21,6 +21,7 @@
 #   vendor/leaflet/images/{marker-icon,marker-icon-2x,marker-shadow,layers,layers-2x}.png
 #     (leaflet.css refers to them as url(images/...), so they must stay in
 #     images/ next to leaflet.css)
+#   vendor/echarts/echarts.min.js, vendor/echarts/LICENSE
 #   vendor/VERSIONS.txt
 #
 # The script is idempotent: it always rebuilds vendor/ from scratch, and with
@@ -45,6 +46,7 @@ set -euo pipefail
 # ---- pinned versions (exact) ------------------------------------------------
 HTMX_VERSION="2.0.11"     # latest 2.x as of vendoring (npm "latest" is 4.x: not used)
 LEAFLET_VERSION="1.9.4"   # latest 1.9.x as of vendoring
+ECHARTS_VERSION="6.1.0"   # latest as of vendoring (charts of survey results)
 # -----------------------------------------------------------------------------
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -129,6 +131,12 @@ put "${pkg}/LICENSE"          "${STAGE}/leaflet/LICENSE"
 for img in marker-icon.png marker-icon-2x.png marker-shadow.png layers.png layers-2x.png; do
 	put "${pkg}/dist/images/${img}" "${STAGE}/leaflet/images/${img}"
 done
+
+# ---- echarts -----------------------------------------------------------------
+fetch echarts "${ECHARTS_VERSION}"
+pkg="${WORK_DIR}/echarts/package"
+put "${pkg}/dist/echarts.min.js" "${STAGE}/echarts/echarts.min.js"
+put "${pkg}/LICENSE"             "${STAGE}/echarts/LICENSE"
 
 # ---- VERSIONS.txt ------------------------------------------------------------
 {
