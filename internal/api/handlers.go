@@ -20,6 +20,7 @@ import (
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/suggest"
 	"civicgrid/internal/volunteer"
 )
 
@@ -38,6 +39,9 @@ type Handlers struct {
 	Volunteers *volunteer.Service
 	Ledger     *ledger.Service
 	Markets    *market.Service
+
+	// Suggestions is people's suggestions (人民建议征集).
+	Suggestions *suggest.Service
 }
 
 func actor(r *http.Request) auth.Actor {

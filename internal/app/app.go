@@ -29,6 +29,7 @@ import (
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/suggest"
 	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web"
 	"civicgrid/internal/workcal"
@@ -73,6 +74,9 @@ type Main struct {
 
 	// DemoAccounts is filled when the demo was loaded.
 	DemoAccounts []demo.Account
+
+	// Suggestions is people\'s suggestions (人民建议征集).
+	Suggestions *suggest.Service
 
 	ln       net.Listener
 	server   *http.Server
@@ -174,6 +178,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Ledger = ledger.NewService(db)
 	m.Vol = volunteer.New(db, keys, m.Regions, ledger.Earner{}, volunteer.DefaultConfig)
 	m.Markets = market.New(db, m.Regions)
+	m.Suggestions = suggest.New(db, keys, m.Regions)
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err
@@ -184,7 +189,7 @@ func (m *Main) Open(ctx context.Context) error {
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
 		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger,
-			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets})
+			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Suggestions: m.Suggestions})
 	return err
 }
 

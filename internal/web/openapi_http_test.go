@@ -197,6 +197,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return shops.Items[0].ID
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/volunteers/"):
 				return vols.Items[0].ID
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/suggestions/"):
+				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			case m == "{item}":
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			case m == "{id}" && (strings.HasPrefix(p, "/api/v1/ledger/") || strings.HasPrefix(p, "/api/v1/signups/") || strings.HasPrefix(p, "/api/v1/orders/") || strings.HasPrefix(p, "/api/v1/teams/")):

@@ -209,6 +209,29 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/orders", auth.Authenticated, a.MyOrders, &api.Op{Summary: "Your orders", Tag: "markets", Response: "Page:Order"}},
 		{"POST", "/api/v1/orders/{id}/pickup", auth.Authenticated, a.PickupOrder, &api.Op{Summary: "Hand an order over: the held points move to the supermarket (keepers)", Tag: "markets", Response: "Order"}},
 		{"POST", "/api/v1/orders/{id}/cancel", auth.Authenticated, a.CancelOrder, &api.Op{Summary: "Cancel an order: points and stock are released (the buyer, or a keeper for a no-show)", Tag: "markets", Response: "Order"}},
+
+		// People's suggestions (人民建议征集). Filing and following are open
+		// to people without an account; the domain decides per channel who
+		// may file and per step who may act (the office with
+		// suggestion.handle, or the unit a suggestion was forwarded to).
+		{"POST", "/api/v1/suggestions", auth.Public, a.FileSuggestion, &api.Op{Summary: "File a suggestion from any channel (online, a box's QR form or paper slip, a report point, an invited maker, an association, door-to-door, a campaign); a retry with the same idempotency key (body or Idempotency-Key header) returns the first (200)", Tag: "suggestions", Public: true, Body: "NewSuggestion", Response: "SuggestionFiled", Status: 201}},
+		{"GET", "/api/v1/suggestions", auth.Authenticated, a.ListSuggestions, &api.Op{Summary: "Suggestions in your scope (a unit's handler: those forwarded to the unit; anyone else, or mine=1: your own), newest first", Tag: "suggestions", Response: "Page:Suggestion",
+			Params: []api.Param{pRegion, {Name: "status", Desc: "comma-separated statuses"}, {Name: "channel"}, {Name: "topic"}, {Name: "point"}, {Name: "maker"}, {Name: "association"}, {Name: "unit"}, {Name: "mine", Type: "boolean"}, {Name: "q", Desc: "number or words of the title"}, {Name: "from", Desc: "date or RFC 3339"}, {Name: "to", Desc: "a date includes that day"}, pCursor, pLimit}}},
+		{"GET", "/api/v1/suggestions/figures", auth.SuggestionEnter, a.SuggestionFigures, &api.Op{Summary: "Conversion figures (received, assessed, relevant, adopted, implemented; rate = adopted / relevant) in total, by channel, by child region, by topic, by invited maker and by association", Tag: "suggestions", Response: "SuggestionFigures",
+			Params: []api.Param{pRegion, {Name: "from", Desc: "date or RFC 3339"}, {Name: "to", Desc: "a date includes that day"}}}},
+		{"GET", "/api/v1/suggestions/follow/{no}", auth.Public, a.FollowSuggestion, &api.Op{Summary: "A suggestion for its author without an account: its trail, its outcome (the target's when merged) and milestones", Tag: "suggestions", Public: true, Response: "SuggestionView",
+			Params: []api.Param{{Name: "token", Desc: "the follow token given at filing"}, {Name: "phone", Desc: "or the phone the author left"}}}},
+		{"GET", "/api/v1/suggestions/{id}", auth.Authenticated, a.Suggestion, &api.Op{Summary: "One suggestion with its trail, milestones and lineage (merged from, merged into, split from, split into)", Tag: "suggestions", Response: "SuggestionView"}},
+		{"POST", "/api/v1/suggestions/{id}/merge", auth.SuggestionHandle, a.MergeSuggestions, &api.Op{Summary: "Merge suggestions (ids or numbers) into this one: each keeps its author and channel and takes this one's outcome", Tag: "suggestions", Body: "MergeRequest", Response: "SuggestionView"}},
+		{"POST", "/api/v1/suggestions/{id}/split", auth.SuggestionHandle, a.SplitSuggestion, &api.Op{Summary: "Split a suggestion into two or more that keep its author and channel", Tag: "suggestions", Body: "SplitRequest", Response: "SuggestionView"}},
+		{"POST", "/api/v1/suggestions/{id}/{action}", auth.Authenticated, a.SuggestionAction, &api.Op{Summary: "A step: assess (relevant=false: irrelevant, with a reason), forward, adopt, not_adopt, implement, milestone", Tag: "suggestions", Body: "SuggestionInput", Response: "SuggestionView"}},
+		{"GET", "/api/v1/suggestion-points", auth.SuggestionEnter, a.SuggestionPoints, &api.Op{Summary: "Direct report points and opinion boxes", Tag: "suggestions", Response: "Page:SuggestionPoint", Params: []api.Param{pRegion, {Name: "kind", Desc: "box or report_point"}}}},
+		{"POST", "/api/v1/suggestion-points", auth.SuggestionHandle, a.CreateSuggestionPoint, &api.Op{Summary: "Register a report point or an opinion box (code made up when not given)", Tag: "suggestions", Body: "SuggestionPoint", Response: "SuggestionPoint", Status: 201}},
+		{"GET", "/api/v1/suggestion-points/{code}", auth.Public, a.SuggestionPoint, &api.Op{Summary: "A box or report point by the code on its poster", Tag: "suggestions", Public: true, Response: "PublicPoint"}},
+		{"GET", "/api/v1/suggestion-makers", auth.SuggestionEnter, a.SuggestionMakers, &api.Op{Summary: "Invited suggestion-makers", Tag: "suggestions", Response: "Page:SuggestionMaker", Params: []api.Param{pRegion}}},
+		{"POST", "/api/v1/suggestion-makers", auth.SuggestionHandle, a.CreateSuggestionMaker, &api.Op{Summary: "Register an invited suggestion-maker (optionally linked to their account)", Tag: "suggestions", Body: "SuggestionMaker", Response: "SuggestionMaker", Status: 201}},
+		{"GET", "/api/v1/associations", auth.SuggestionEnter, a.Associations, &api.Op{Summary: "Industry associations and chambers of commerce", Tag: "suggestions", Response: "Page:Association", Params: []api.Param{pRegion}}},
+		{"POST", "/api/v1/associations", auth.SuggestionHandle, a.CreateAssociation, &api.Op{Summary: "Register an association (optionally linked to the account it files with)", Tag: "suggestions", Body: "Association", Response: "Association", Status: 201}},
 	}
 }
 

@@ -27,6 +27,7 @@ import (
 	"civicgrid/internal/people"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
+	"civicgrid/internal/suggest"
 	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web/assets"
 	"civicgrid/internal/web/static"
@@ -66,6 +67,8 @@ type Server struct {
 	metrics  *metrics
 	handler  http.Handler
 	log      *slog.Logger
+
+	suggest *suggest.Service
 }
 
 // Deps are the domain services the server serves.
@@ -83,6 +86,8 @@ type Deps struct {
 	Volunteers *volunteer.Service
 	Ledger     *ledger.Service
 	Markets    *market.Service
+
+	Suggestions *suggest.Service
 }
 
 // New builds the server and its routing table.
@@ -94,6 +99,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, vol: d.Volunteers, ledger: d.Ledger, markets: d.Markets, assets: a, log: d.Logger}
 	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos,
 		Volunteers: d.Volunteers, Ledger: d.Ledger, Markets: d.Markets}
+	s.suggest, s.api.Suggestions = d.Suggestions, d.Suggestions
 	if s.log == nil {
 		s.log = slog.Default()
 	}
