@@ -85,30 +85,34 @@ type Milestone struct {
 	Note     string `json:"note"`
 }
 
-// View is a suggestion with its trail, milestones and lineage.
-type View struct {
+// Record is a suggestion with its trail, milestones and lineage.
+type Record struct {
 	Suggestion
 	Trail      []Event     `json:"trail"`
 	Milestones []Milestone `json:"milestones"`
 	MergedFrom []Ref       `json:"merged_from,omitempty"` // the originals merged into this one
 	Children   []Ref       `json:"children,omitempty"`    // what it was split into
 	Parent     *Ref        `json:"parent,omitempty"`      // what it was split from
-	// Target is the suggestion this one was merged into: its outcome is
-	// this one's outcome.
-	Target *View `json:"target,omitempty"`
 }
 
-// Outcome is the view whose status, decision and measure count for this
-// suggestion: its merge target when merged, else itself.
-func (v *View) Outcome() *View {
+// View is a record and, when it was merged, the record of the suggestion
+// it was merged into: that one's outcome is this one's outcome.
+type View struct {
+	Record
+	Target *Record `json:"target,omitempty"`
+}
+
+// Outcome is the record whose status, decision and measure count for
+// this suggestion: its merge target when merged, else itself.
+func (v *View) Outcome() *Record {
 	if v.Target != nil {
 		return v.Target
 	}
-	return v
+	return &v.Record
 }
 
 func (s *Service) view(ctx context.Context, tx *store.Tx, g Suggestion, public bool) (View, error) {
-	v := View{Suggestion: g, Trail: []Event{}, Milestones: []Milestone{}}
+	v := View{Record: Record{Suggestion: g, Trail: []Event{}, Milestones: []Milestone{}}}
 	if public {
 		v.Suggestion = g.Public()
 	}
@@ -187,7 +191,7 @@ func (s *Service) view(ctx context.Context, tx *store.Tx, g Suggestion, public b
 		if err != nil {
 			return v, err
 		}
-		v.Target = &tv
+		v.Target = &tv.Record
 	}
 	return v, nil
 }

@@ -298,7 +298,10 @@ func TestFigures(t *testing.T) {
 				check(w.s.Act(ctx, o, id, st, in))(t)
 			}
 		}
-		topic := func(id, topic string) { t.Helper(); check(w.s.Act(ctx, o, id, suggest.ActAssess, suggest.Input{Topic: topic}))(t) }
+		topic := func(id, topic string) {
+			t.Helper()
+			check(w.s.Act(ctx, o, id, suggest.ActAssess, suggest.Input{Topic: topic}))(t)
+		}
 		const as_, fw, ad, im = suggest.ActAssess, suggest.ActForward, suggest.ActAdopt, suggest.ActImplement
 
 		// 12: online, before the period.
