@@ -21,6 +21,7 @@ import (
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
 	"civicgrid/internal/suggest"
+	"civicgrid/internal/survey"
 	"civicgrid/internal/volunteer"
 )
 
@@ -39,6 +40,7 @@ type Handlers struct {
 	Volunteers *volunteer.Service
 	Ledger     *ledger.Service
 	Markets    *market.Service
+	Surveys    *survey.Service
 
 	// Suggestions is people's suggestions (人民建议征集).
 	Suggestions *suggest.Service

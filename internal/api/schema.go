@@ -10,12 +10,14 @@ import (
 // the document cannot drift from what the handlers send. Fields without
 // omitempty/omitzero are required.
 func schemaOf(v any) map[string]any {
-	return typeSchema(reflect.TypeOf(v))
+	return typeSchema(reflect.TypeOf(v), map[reflect.Type]bool{})
 }
 
 var timeType = reflect.TypeOf(time.Time{})
 
-func typeSchema(t reflect.Type) map[string]any {
+// typeSchema describes t; open holds the struct types being described, so a
+// recursive type (a result with sub-results) ends in a plain object.
+func typeSchema(t reflect.Type, open map[reflect.Type]bool) map[string]any {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -32,19 +34,24 @@ func typeSchema(t reflect.Type) map[string]any {
 	case reflect.Float32, reflect.Float64:
 		return map[string]any{"type": "number"}
 	case reflect.Slice, reflect.Array:
-		return map[string]any{"type": "array", "items": typeSchema(t.Elem())}
+		return map[string]any{"type": "array", "items": typeSchema(t.Elem(), open)}
 	case reflect.Map:
 		return map[string]any{"type": "object"}
 	case reflect.Struct:
+		if open[t] {
+			return map[string]any{"type": "object"}
+		}
+		open[t] = true
+		defer delete(open, t)
 		props := map[string]any{}
 		var required []string
-		addFields(t, props, &required)
+		addFields(t, props, &required, open)
 		return map[string]any{"type": "object", "properties": props, "required": required}
 	}
 	return map[string]any{}
 }
 
-func addFields(t reflect.Type, props map[string]any, required *[]string) {
+func addFields(t reflect.Type, props map[string]any, required *[]string, open map[reflect.Type]bool) {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("json")
@@ -53,7 +60,7 @@ func addFields(t reflect.Type, props map[string]any, required *[]string) {
 			for ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			addFields(ft, props, required)
+			addFields(ft, props, required, open)
 			continue
 		}
 		if !f.IsExported() || tag == "-" {
@@ -63,7 +70,7 @@ func addFields(t reflect.Type, props map[string]any, required *[]string) {
 		if name == "" {
 			name = f.Name
 		}
-		props[name] = typeSchema(f.Type)
+		props[name] = typeSchema(f.Type, open)
 		if !strings.Contains(opts, "omitempty") && !strings.Contains(opts, "omitzero") {
 			*required = append(*required, name)
 		}

@@ -30,6 +30,7 @@ import (
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
 	"civicgrid/internal/suggest"
+	"civicgrid/internal/survey"
 	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web"
 	"civicgrid/internal/workcal"
@@ -66,6 +67,7 @@ type Main struct {
 	Ledger   *ledger.Service
 	Vol      *volunteer.Service
 	Markets  *market.Service
+	Surveys  *survey.Service
 	Calendar *workcal.Calendar
 	Live     *live.Hub
 	Photos   *media.Store
@@ -179,6 +181,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Vol = volunteer.New(db, keys, m.Regions, ledger.Earner{}, volunteer.DefaultConfig)
 	m.Markets = market.New(db, m.Regions)
 	m.Suggestions = suggest.New(db, keys, m.Regions)
+	m.Surveys = survey.New(db, m.Regions, filepath.Join(m.Config.DataDir, "exports"))
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err
@@ -189,7 +192,7 @@ func (m *Main) Open(ctx context.Context) error {
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
 		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger,
-			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Suggestions: m.Suggestions})
+			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Surveys: m.Surveys, Suggestions: m.Suggestions})
 	return err
 }
 
@@ -202,6 +205,9 @@ func (m *Main) LoadDemo(ctx context.Context) error {
 	}
 	if err := demo.LoadVolunteers(ctx, m.DB, m.Regions, m.Accounts, m.Vol, m.Ledger, m.Markets); err != nil {
 		return fmt.Errorf("demo volunteers: %w", err)
+	}
+	if err := demo.LoadSurveys(ctx, m.DB, m.Surveys); err != nil {
+		return fmt.Errorf("demo surveys: %w", err)
 	}
 	m.DemoAccounts = accs
 	t := m.Regions.Tree()

@@ -172,6 +172,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	if len(acts.Items) == 0 || len(shops.Items) == 0 || len(vols.Items) == 0 {
 		t.Fatal("demo has no activities, supermarkets or volunteers")
 	}
+	var qs, camps struct{ Items []struct{ ID string } }
+	e.as(t, "demo_city").get("/api/v1/questionnaires").want(http.StatusOK).decode(&qs)
+	e.as(t, "demo_city").get("/api/v1/campaigns").want(http.StatusOK).decode(&camps)
+	if len(qs.Items) == 0 || len(camps.Items) == 0 {
+		t.Fatal("demo has no questionnaires or campaigns")
+	}
 	fill := func(p string) string {
 		return pathParamRE.ReplaceAllStringFunc(p, func(m string) string {
 			switch {
@@ -198,6 +204,12 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/volunteers/"):
 				return vols.Items[0].ID
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/suggestions/"):
+				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/questionnaires/"):
+				return qs.Items[0].ID
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/campaigns/"):
+				return camps.Items[0].ID
+			case m == "{job}":
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			case m == "{item}":
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"

@@ -102,6 +102,19 @@ func (s *Server) routes() []route {
 		{"POST", "/markets/{id}/days", auth.Authenticated, s.addMarketDay, nil},
 		{"POST", "/orders/{id}/{what}", auth.Authenticated, s.settleOrder, nil},
 
+		// Campaigns and questionnaires: answering is open to everyone (named
+		// questionnaires ask to sign in); results and exports are staff's.
+		{"GET", "/campaigns", auth.Public, s.campaignsPage, nil},
+		{"GET", "/campaigns/{id}", auth.Public, s.campaignPage, nil},
+		{"GET", "/campaigns/{id}/qr.png", auth.Public, s.campaignQR, nil},
+		{"GET", "/q/{id}", auth.Public, s.fillPage, nil},
+		{"POST", "/q/{id}", auth.Public, s.fillStep, nil},
+		{"GET", "/surveys", auth.SurveyManage, s.surveysPage, nil},
+		{"GET", "/surveys/{id}/results", auth.SurveyManage, s.resultsPage, nil},
+		{"POST", "/surveys/{id}/action", auth.SurveyManage, s.surveyAction, nil},
+		{"POST", "/surveys/{id}/exports", auth.SurveyManage, s.startExport, nil},
+		{"GET", "/exports/{job}", auth.SurveyManage, s.exportPage, nil},
+
 		// JSON API.
 		{"GET", "/api/v1/me", auth.Authenticated, a.Me, &api.Op{Summary: "The signed-in user and their permissions", Tag: "accounts", Response: "Me"}},
 		{"GET", "/api/v1/locate", auth.Public, a.Locate, &api.Op{Summary: "Resolve a point to its grid and the chain of regions above it", Tag: "regions", Public: true, Response: "Location",
@@ -232,6 +245,27 @@ func (s *Server) routes() []route {
 		{"POST", "/api/v1/suggestion-makers", auth.SuggestionHandle, a.CreateSuggestionMaker, &api.Op{Summary: "Register an invited suggestion-maker (optionally linked to their account)", Tag: "suggestions", Body: "SuggestionMaker", Response: "SuggestionMaker", Status: 201}},
 		{"GET", "/api/v1/associations", auth.SuggestionEnter, a.Associations, &api.Op{Summary: "Industry associations and chambers of commerce", Tag: "suggestions", Response: "Page:Association", Params: []api.Param{pRegion}}},
 		{"POST", "/api/v1/associations", auth.SuggestionHandle, a.CreateAssociation, &api.Op{Summary: "Register an association (optionally linked to the account it files with)", Tag: "suggestions", Body: "Association", Response: "Association", Status: 201}},
+
+		// Questionnaires and campaigns. Open questionnaires are answered
+		// without an account (anonymous mode) or signed in (named mode).
+		{"GET", "/api/v1/questionnaires", auth.SurveyManage, a.Questionnaires, &api.Op{Summary: "Questionnaires in your scope", Tag: "surveys", Response: "Page:Questionnaire", Params: []api.Param{pRegion}}},
+		{"POST", "/api/v1/questionnaires", auth.SurveyManage, a.CreateQuestionnaire, &api.Op{Summary: "Create a questionnaire from its JSON schema (a draft until opened)", Tag: "surveys", Body: "NewQuestionnaire", Response: "Questionnaire", Status: 201}},
+		{"GET", "/api/v1/questionnaires/{id}", auth.Public, a.Questionnaire, &api.Op{Summary: "One questionnaire with its schema (open ones are public)", Tag: "surveys", Public: true, Response: "Questionnaire"}},
+		{"PUT", "/api/v1/questionnaires/{id}/schema", auth.SurveyManage, a.ReplaceSchema, &api.Op{Summary: "Replace a draft's schema (not once answered)", Tag: "surveys", Body: "Schema", Response: "Questionnaire"}},
+		{"POST", "/api/v1/questionnaires/{id}/status", auth.SurveyManage, a.SetQuestionnaireStatus, &api.Op{Summary: "Open, close or return to draft", Tag: "surveys", Body: "StatusRequest", Response: "Questionnaire"}},
+		{"PUT", "/api/v1/questionnaires/{id}/quotas", auth.SurveyManage, a.SetQuota, &api.Op{Summary: "Cap the responses from a region subtree (0 removes the cap)", Tag: "surveys", Body: "QuotaRequest", Response: "Questionnaire"}},
+		{"POST", "/api/v1/questionnaires/{id}/responses", auth.Public, a.SubmitResponse, &api.Op{Summary: "Submit a response: checked against skip logic, types and constraints, counted against quotas; the same idempotency key is stored once (200)", Tag: "surveys", Public: true, Body: "Submission", Response: "Receipt", Status: 201}},
+		{"GET", "/api/v1/questionnaires/{id}/results", auth.SurveyManage, a.SurveyResults, &api.Op{Summary: "Counts per question and choice, numbers' mean and range", Tag: "surveys", Response: "Results", Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"GET", "/api/v1/questionnaires/{id}/crosstab", auth.SurveyManage, a.SurveyCross, &api.Op{Summary: "Cross-tabulate two choice questions", Tag: "surveys", Response: "Crosstab", Params: []api.Param{{Name: "a", Required: true}, {Name: "b", Required: true}, pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"GET", "/api/v1/questionnaires/{id}/responses.csv", auth.SurveyManage, a.ResponsesCSV, &api.Op{Summary: "All matching responses as CSV (streamed)", Tag: "surveys", Response: "text/csv", Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"GET", "/api/v1/questionnaires/{id}/responses.xlsx", auth.SurveyManage, a.ResponsesXLSX, &api.Op{Summary: "All matching responses as an Excel workbook (streamed)", Tag: "surveys", Response: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"POST", "/api/v1/questionnaires/{id}/exports", auth.SurveyManage, a.StartExport, &api.Op{Summary: "Start a background export (csv or xlsx) whose progress can be followed", Tag: "surveys", Body: "ExportRequest", Response: "ExportJob", Status: 202, Params: []api.Param{pRegion, {Name: "from"}, {Name: "to"}}}},
+		{"GET", "/api/v1/exports/{job}", auth.SurveyManage, a.ExportJob, &api.Op{Summary: "An export's progress", Tag: "surveys", Response: "ExportJob"}},
+		{"GET", "/api/v1/exports/{job}/file", auth.SurveyManage, a.ExportFile, &api.Op{Summary: "Download a finished export", Tag: "surveys", Response: "application/octet-stream"}},
+		{"GET", "/api/v1/campaigns", auth.Public, a.Campaigns, &api.Op{Summary: "Thematic campaigns (all=1: drafts too, for their managers)", Tag: "surveys", Public: true, Response: "Page:Campaign", Params: []api.Param{{Name: "all", Type: "boolean"}}}},
+		{"POST", "/api/v1/campaigns", auth.SurveyManage, a.CreateCampaign, &api.Op{Summary: "Create a campaign: topic, period, regions, questionnaire and/or open call", Tag: "surveys", Body: "Campaign", Response: "Campaign", Status: 201}},
+		{"GET", "/api/v1/campaigns/{id}", auth.Public, a.Campaign, &api.Op{Summary: "One campaign", Tag: "surveys", Public: true, Response: "Campaign"}},
+		{"POST", "/api/v1/campaigns/{id}/status", auth.SurveyManage, a.SetCampaignStatus, &api.Op{Summary: "Open or close a campaign (and its questionnaire)", Tag: "surveys", Body: "StatusRequest", Response: "Campaign"}},
 	}
 }
 

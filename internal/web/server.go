@@ -28,6 +28,7 @@ import (
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
 	"civicgrid/internal/suggest"
+	"civicgrid/internal/survey"
 	"civicgrid/internal/volunteer"
 	"civicgrid/internal/web/assets"
 	"civicgrid/internal/web/static"
@@ -60,6 +61,7 @@ type Server struct {
 	vol      *volunteer.Service
 	ledger   *ledger.Service
 	markets  *market.Service
+	surveys  *survey.Service
 	api      *api.Handlers
 	assets   *assets.Assets
 	pages    map[string]*template.Template
@@ -86,6 +88,7 @@ type Deps struct {
 	Volunteers *volunteer.Service
 	Ledger     *ledger.Service
 	Markets    *market.Service
+	Surveys    *survey.Service
 
 	Suggestions *suggest.Service
 }
@@ -96,9 +99,9 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, vol: d.Volunteers, ledger: d.Ledger, markets: d.Markets, assets: a, log: d.Logger}
+	s := &Server{cfg: cfg, db: d.DB, cat: d.Catalog, regions: d.Regions, accounts: d.Accounts, people: d.People, cases: d.Cases, live: d.Live, vol: d.Volunteers, ledger: d.Ledger, markets: d.Markets, surveys: d.Surveys, assets: a, log: d.Logger}
 	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos,
-		Volunteers: d.Volunteers, Ledger: d.Ledger, Markets: d.Markets}
+		Volunteers: d.Volunteers, Ledger: d.Ledger, Markets: d.Markets, Surveys: d.Surveys}
 	s.suggest, s.api.Suggestions = d.Suggestions, d.Suggestions
 	if s.log == nil {
 		s.log = slog.Default()

@@ -7,5 +7,5 @@ import "embed"
 
 // FS contains app.css, app.js and everything under vendor/.
 //
-//go:embed vendor app.css app.js map.js live.js report.js case.js casemap.js volunteer.js
+//go:embed vendor app.css app.js map.js live.js report.js case.js casemap.js volunteer.js survey.js
 var FS embed.FS

@@ -1,0 +1,256 @@
+package survey
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"civicgrid/internal/auth"
+	"civicgrid/internal/errs"
+	"civicgrid/internal/store"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Submission is a response as sent.
+type Submission struct {
+	Key        string         `json:"idempotency_key"` // a retry with the same key is stored once
+	RegionCode string         `json:"region_code"`     // where the respondent lives (default: their account's region)
+	Answers    map[string]any `json:"answers"`
+}
+
+// Receipt is what a respondent gets back.
+type Receipt struct {
+	ID          string    `json:"id"`
+	SubmittedAt time.Time `json:"submitted_at"`
+	Replay      bool      `json:"replay,omitempty"` // the same submission was already stored
+}
+
+// beijing is where days are counted.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// randomID is an id that says nothing about when it was made (a ULID
+// would carry the time to the millisecond).
+func randomID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Submit stores one response in one transaction: checked against the
+// questionnaire (skip logic, types, constraints), counted against the
+// quotas of the respondent's region, once per key, and once per person in
+// named mode.
+func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub Submission) (Receipt, error) {
+	sub.Key = strings.TrimSpace(sub.Key)
+	switch {
+	case sub.Key == "":
+		return Receipt{}, errs.Field("idempotency_key", "err.required")
+	case len(sub.Key) > 100:
+		return Receipt{}, errs.Field("idempotency_key", "err.too_long", 100)
+	case len(sub.Answers) > 500:
+		return Receipt{}, errs.Field("answers", "err.too_long", 500)
+	}
+	var q Questionnaire
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		q, err = scanQ(tx.QueryRow(ctx, `SELECT `+qCols+` FROM questionnaires WHERE id = ?`, id))
+		return err
+	})
+	if err != nil {
+		return Receipt{}, err
+	}
+	if q.Status != "open" {
+		return Receipt{}, errs.New(errs.Conflict, "err.survey.not_open")
+	}
+	var respondent any
+	if q.Mode == Named {
+		if actor.UserID == "" || actor.UserID == "system" {
+			return Receipt{}, errs.New(errs.Unauthorized, "err.survey.sign_in")
+		}
+		respondent = actor.UserID
+		if sub.RegionCode == "" {
+			sub.RegionCode = actor.RegionCode
+		}
+	}
+	var regionPath string
+	if sub.RegionCode != "" {
+		r, ok := s.regions.Lookup(sub.RegionCode)
+		if !ok {
+			return Receipt{}, errs.Field("region_code", "err.not_found")
+		}
+		if !strings.HasPrefix(r.Path, q.RegionPath) {
+			return Receipt{}, errs.Field("region_code", "err.survey.region_outside")
+		}
+		regionPath = r.Path
+	} else if q.RegionPath != "" {
+		regionPath = q.RegionPath
+	}
+	now := s.now()
+	clean, problems := q.Schema.Check(sub.Answers, now.In(beijing).Format("2006-01-02"))
+	if len(problems) > 0 {
+		return Receipt{}, &errs.Error{Code: errs.Invalid, Field: problems[0].Field, Key: "err.survey.answers", Args: []any{len(problems)}, List: problems}
+	}
+	body, err := json.Marshal(clean)
+	if err != nil {
+		return Receipt{}, errs.Wrap(err, "answers")
+	}
+	rec := Receipt{ID: ulid.Make().String(), SubmittedAt: now.UTC().Truncate(time.Millisecond)}
+	if q.Mode == Anonymous {
+		rec.ID = randomID()
+		rec.SubmittedAt = now.UTC().Truncate(time.Hour)
+	}
+	day := rec.SubmittedAt.In(beijing).Format("2006-01-02")
+	choices := choiceRows(q.Schema, clean)
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		var old string
+		var oldAt string
+		err := tx.QueryRow(ctx, `SELECT id, submitted_at FROM responses WHERE questionnaire_id = ? AND idem_key = ?`, id, sub.Key).Scan(&old, &oldAt)
+		if err == nil {
+			rec.ID, rec.Replay = old, true
+			rec.SubmittedAt, _ = store.ParseTime(oldAt)
+			return nil
+		} else if !errs.Is(err, errs.NotFound) {
+			return err
+		}
+		if respondent != nil {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM responses WHERE questionnaire_id = ? AND respondent_id = ?`, id, respondent).Scan(&n); err != nil {
+				return err
+			} else if n > 0 {
+				return errs.New(errs.Conflict, "err.survey.already_answered")
+			}
+		}
+		// Quotas of every region above the respondent's: all must have room.
+		rows, err := tx.Query(ctx, `SELECT region_code, quota, used FROM questionnaire_quotas WHERE questionnaire_id = ? AND ? LIKE region_path || '%'`, id, regionPath)
+		if err != nil {
+			return err
+		}
+		var codes []string
+		for rows.Next() {
+			var code string
+			var quota, used int64
+			if err := rows.Scan(&code, &quota, &used); err != nil {
+				rows.Close()
+				return err
+			}
+			codes = append(codes, code)
+		}
+		rows.Close()
+		for _, code := range codes {
+			res, err := tx.Exec(ctx, `UPDATE questionnaire_quotas SET used = used + 1 WHERE questionnaire_id = ? AND region_code = ? AND used < quota`, id, code)
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				name := code
+				if r, ok := s.regions.Lookup(code); ok {
+					name = r.Name
+				}
+				return errs.New(errs.Conflict, "err.survey.quota_full", name)
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO responses (id, questionnaire_id, respondent_id, idem_key, region_code, region_path, submitted_at, answers) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			rec.ID, id, respondent, sub.Key, sub.RegionCode, regionPath, store.FormatTime(rec.SubmittedAt), string(body)); err != nil {
+			if errs.Is(err, errs.Conflict) {
+				return errKeyRace
+			}
+			return err
+		}
+		for _, c := range choices {
+			if _, err := tx.Exec(ctx, `INSERT INTO response_choices (questionnaire_id, response_id, question, choice, region_path, day) VALUES (?, ?, ?, ?, ?, ?)`,
+				id, rec.ID, c[0], c[1], regionPath, day); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errKeyRace) {
+		// A concurrent retry of the same submission won (PostgreSQL), or the
+		// same person answered twice at once: run again to find which.
+		return s.Submit(ctx, actor, id, sub)
+	}
+	return rec, err
+}
+
+var errKeyRace = errs.New(errs.Conflict, "err.conflict")
+
+// choiceRows flattens the choice answers into (question, choice) pairs:
+// matrix cells as "question/row", ranking positions as "question#n".
+func choiceRows(s Schema, answers map[string]any) [][2]string {
+	var out [][2]string
+	for _, q := range s.Questions {
+		v, ok := answers[q.Name]
+		if !ok {
+			continue
+		}
+		switch q.Type {
+		case Single:
+			if c, ok := v.(string); ok {
+				out = append(out, [2]string{q.Name, c})
+			}
+		case Multiple:
+			for _, c := range stringList(v) {
+				out = append(out, [2]string{q.Name, c})
+			}
+		case Rating:
+			out = append(out, [2]string{q.Name, numberText(v)})
+		case Matrix:
+			if m, ok := v.(map[string]any); ok {
+				rows := make([]string, 0, len(m))
+				for r := range m {
+					rows = append(rows, r)
+				}
+				sort.Strings(rows)
+				for _, r := range rows {
+					if c, ok := m[r].(string); ok {
+						out = append(out, [2]string{q.Name + "/" + r, c})
+					}
+				}
+			}
+		case Ranking:
+			for i, c := range stringList(v) {
+				out = append(out, [2]string{q.Name + "#" + strconv.Itoa(i+1), c})
+			}
+		}
+	}
+	return out
+}
+
+func stringList(v any) []string {
+	switch l := v.(type) {
+	case []string:
+		return l
+	case []any:
+		out := make([]string, 0, len(l))
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func numberText(v any) string {
+	switch n := v.(type) {
+	case float64:
+		return strconv.FormatFloat(n, 'f', -1, 64)
+	case int:
+		return strconv.Itoa(n)
+	case int64:
+		return strconv.FormatInt(n, 10)
+	case json.Number:
+		return n.String()
+	case string:
+		return n
+	}
+	return ""
+}

@@ -1,0 +1,92 @@
+// Questionnaire pages: charts of the results (ECharts), and on the answer
+// form the photo upload and "use where I am" for location questions (bound
+// by delegation, since htmx redraws the questions after every change).
+(function () {
+  "use strict";
+  var en = document.documentElement.lang === "en";
+
+  var box = document.getElementById("charts");
+  if (box && window.echarts) {
+    var results = JSON.parse(box.getAttribute("data-results") || "[]");
+    results.forEach(function (q) {
+      var series = [];
+      if (q.counts && q.counts.length) {
+        series.push({ label: q.label, counts: q.counts });
+      }
+      (q.rows || []).forEach(function (r) { series.push({ label: q.label + " · " + r.label, counts: r.counts }); });
+      var card = document.createElement("section");
+      card.className = "card chart-card";
+      card.setAttribute("data-testid", "chart-" + q.name);
+      var h = document.createElement("h2");
+      h.className = "card-title";
+      h.textContent = q.label;
+      card.appendChild(h);
+      var meta = document.createElement("p");
+      meta.className = "hint";
+      meta.textContent = (en ? "Answered: " : "作答：") + q.answered +
+        (q.mean !== undefined ? (en ? " · mean " : " · 平均 ") + Math.round(q.mean * 10) / 10 : "");
+      card.appendChild(meta);
+      box.appendChild(card);
+      if (!series.length) {
+        (q.samples || []).slice(-5).forEach(function (s) {
+          var p = document.createElement("p"); p.className = "tl-note"; p.textContent = s; card.appendChild(p);
+        });
+        return;
+      }
+      series.forEach(function (s) {
+        var div = document.createElement("div");
+        div.className = "chart";
+        div.style.height = Math.max(160, 36 * s.counts.length + 40) + "px";
+        card.appendChild(div);
+        var chart = echarts.init(div, null, { renderer: "svg" });
+        chart.setOption({
+          animation: false,
+          grid: { left: 8, right: 40, top: 8, bottom: 8, containLabel: true },
+          xAxis: { type: "value", minInterval: 1 },
+          yAxis: { type: "category", inverse: true, data: s.counts.map(function (c) { return c.label; }) },
+          series: [{ type: "bar", data: s.counts.map(function (c) { return c.n; }), label: { show: true, position: "right" }, itemStyle: { color: "#c8102e" } }]
+        });
+        window.addEventListener("resize", function () { chart.resize(); });
+      });
+    });
+    box.setAttribute("data-drawn", "1");
+  }
+
+  document.addEventListener("click", function (ev) {
+    var btn = ev.target.closest && ev.target.closest("[data-locate]");
+    if (!btn || !navigator.geolocation) return;
+    var ids = btn.getAttribute("data-locate").split(",");
+    var status = btn.parentNode.querySelector(".locate-status");
+    if (status) status.textContent = en ? "Finding your location…" : "正在获取位置…";
+    navigator.geolocation.getCurrentPosition(function (pos) {
+      document.getElementById(ids[0]).value = pos.coords.latitude.toFixed(6);
+      var lng = document.getElementById(ids[1]);
+      lng.value = pos.coords.longitude.toFixed(6);
+      if (status) status.textContent = "";
+      lng.dispatchEvent(new Event("change", { bubbles: true }));
+    }, function () {
+      if (status) status.textContent = en ? "Could not get your location." : "无法获取位置，请手动填写。";
+    }, { enableHighAccuracy: true, timeout: 15000 });
+  }, true);
+
+  document.addEventListener("change", function (ev) {
+    var input = ev.target;
+    if (!input.matches || !input.matches("input[data-photo-for]") || !input.files.length) return;
+    ev.stopPropagation(); // the upload, not the form refresh, handles this change
+    var form = input.form;
+    var hidden = form.querySelector('input[type=hidden][name="' + input.getAttribute("data-photo-for") + '"]');
+    var status = input.parentNode.querySelector(".photo-status");
+    var fd = new FormData();
+    fd.append("file", input.files[0]);
+    var csrf = document.querySelector('meta[name="csrf-token"]');
+    if (status) status.textContent = en ? "Uploading…" : "正在上传…";
+    fetch("/api/v1/photos", { method: "POST", body: fd, headers: csrf ? { "X-CSRF-Token": csrf.content } : {} })
+      .then(function (r) { return r.json().then(function (b) { return { ok: r.ok, b: b }; }); })
+      .then(function (x) {
+        if (!x.ok) throw new Error(x.b.detail || "upload failed");
+        hidden.value = x.b.id;
+        if (status) status.textContent = en ? "Photo added." : "照片已添加。";
+      })
+      .catch(function (e) { if (status) status.textContent = e.message; });
+  }, true);
+})();
