@@ -13,8 +13,11 @@ func cmdBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if len(args) > 0 && args[0] == "ledger" {
 		return cmdBenchLedger(ctx, args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "survey" {
+		return cmdBenchSurvey(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "intake" {
-		return fmt.Errorf("bench: want: bench intake|ledger [--n N] [--concurrency C]")
+		return fmt.Errorf("bench: want: bench intake|ledger|survey [--n N] [--concurrency C]")
 	}
 	fs := newFlags("bench intake", stderr)
 	n := fs.Int("n", 20000, "reports to post")

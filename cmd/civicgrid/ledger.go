@@ -64,3 +64,19 @@ func cmdBenchLedger(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	return nil
 }
+
+// cmdBenchSurvey is `civicgrid bench survey`.
+func cmdBenchSurvey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("bench survey", stderr)
+	n := fs.Int("n", 100000, "responses to post")
+	c := fs.Int("concurrency", 64, "concurrent clients")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	res, err := loadtest.Survey(ctx, loadtest.SurveyConfig{N: *n, Concurrency: *c, Out: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, res.Line())
+	return nil
+}

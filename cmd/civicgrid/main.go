@@ -33,6 +33,7 @@ Usage:
   civicgrid ledger verify
   civicgrid bench intake [--n N] [--concurrency C]
   civicgrid bench ledger [--n N] [--concurrency C] [--wallets W]
+  civicgrid bench survey [--n N] [--concurrency C]
   civicgrid version
 
 Every command takes --data DIR and --db URL. Flags can also be given as
