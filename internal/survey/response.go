@@ -57,12 +57,7 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 	case len(sub.Answers) > 500:
 		return Receipt{}, errs.Field("answers", "err.too_long", 500)
 	}
-	var q Questionnaire
-	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var err error
-		q, err = scanQ(tx.QueryRow(ctx, `SELECT `+qCols+` FROM questionnaires WHERE id = ?`, id))
-		return err
-	})
+	q, err := s.forAnswers(ctx, id)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -163,13 +158,22 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 			}
 			return err
 		}
-		for _, c := range choices {
-			if _, err := tx.Exec(ctx, `INSERT INTO response_choices (questionnaire_id, response_id, question, choice, region_path, day) VALUES (?, ?, ?, ?, ?, ?)`,
-				id, rec.ID, c[0], c[1], regionPath, day); err != nil {
-				return err
-			}
+		if len(choices) == 0 {
+			return nil
 		}
-		return nil
+		// One statement for all the response's choices.
+		var sb strings.Builder
+		args := make([]any, 0, 6*len(choices))
+		sb.WriteString(`INSERT INTO response_choices (questionnaire_id, response_id, question, choice, region_path, day) VALUES `)
+		for i, c := range choices {
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			sb.WriteString("(?, ?, ?, ?, ?, ?)")
+			args = append(args, id, rec.ID, c[0], c[1], regionPath, day)
+		}
+		_, err = tx.Exec(ctx, sb.String(), args...)
+		return err
 	})
 	if errors.Is(err, errKeyRace) {
 		// A concurrent retry of the same submission won (PostgreSQL), or the
@@ -180,6 +184,40 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 }
 
 var errKeyRace = errs.New(errs.Conflict, "err.conflict")
+
+// cached is a questionnaire's parsed schema, kept while it is unchanged:
+// at festival scale every response would otherwise parse it again.
+type cached struct {
+	updated string
+	q       Questionnaire
+}
+
+// forAnswers reads what answering needs: the status and mode always, the
+// schema from the cache unless the questionnaire changed.
+func (s *Service) forAnswers(ctx context.Context, id string) (Questionnaire, error) {
+	var q Questionnaire
+	var updated string
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT id, title, mode, region_code, region_path, status, updated_at FROM questionnaires WHERE id = ?`, id).
+			Scan(&q.ID, &q.Title, &q.Mode, &q.RegionCode, &q.RegionPath, &q.Status, &updated)
+	})
+	if err != nil {
+		return q, err
+	}
+	if c, ok := s.schemas.Load(id); ok && c.(cached).updated == updated {
+		q.Schema = c.(cached).q.Schema
+		return q, nil
+	}
+	err = s.db.Read(ctx, func(tx *store.Tx) error {
+		var err error
+		q, err = scanQ(tx.QueryRow(ctx, `SELECT `+qCols+` FROM questionnaires WHERE id = ?`, id))
+		return err
+	})
+	if err == nil {
+		s.schemas.Store(id, cached{updated: store.FormatTime(q.UpdatedAt), q: q})
+	}
+	return q, err
+}
 
 // choiceRows flattens the choice answers into (question, choice) pairs:
 // matrix cells as "question/row", ranking positions as "question#n".

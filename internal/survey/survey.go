@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -66,6 +67,7 @@ type Service struct {
 	regions Regions
 	now     func() time.Time
 	jobs    *jobs
+	schemas sync.Map // id → cached
 }
 
 // New wires the service; exports are written under exportDir.

@@ -227,6 +227,19 @@ func (s *Server) routes() []route {
 		// to people without an account; the domain decides per channel who
 		// may file and per step who may act (the office with
 		// suggestion.handle, or the unit a suggestion was forwarded to).
+		{"GET", "/suggest", auth.Public, s.suggestForm, nil},
+		{"POST", "/suggest", auth.Public, s.fileSuggestion, nil},
+		{"GET", "/suggest/follow/{no}", auth.Public, s.suggestFollowPage, nil},
+		{"GET", "/suggestions", auth.Authenticated, s.suggestionsPage, nil},
+		{"GET", "/suggestions/new", auth.SuggestionEnter, s.suggestionEntryForm, nil},
+		{"POST", "/suggestions/new", auth.SuggestionEnter, s.enterSuggestion, nil},
+		{"GET", "/suggestions/figures", auth.SuggestionEnter, s.suggestionFiguresPage, nil},
+		{"GET", "/suggestions/channels", auth.SuggestionEnter, s.suggestionChannelsPage, nil},
+		{"POST", "/suggestions/channels/{kind}", auth.SuggestionHandle, s.createSuggestionChannel, nil},
+		{"GET", "/suggestions/boxes/{code}/poster", auth.SuggestionEnter, s.boxPoster, nil},
+		{"GET", "/suggestions/boxes/{code}/qr.png", auth.Public, s.boxQR, nil},
+		{"GET", "/suggestions/{id}", auth.Authenticated, s.suggestionPage, nil},
+		{"POST", "/suggestions/{id}/act/{action}", auth.Authenticated, s.suggestionAct, nil},
 		{"POST", "/api/v1/suggestions", auth.Public, a.FileSuggestion, &api.Op{Summary: "File a suggestion from any channel (online, a box's QR form or paper slip, a report point, an invited maker, an association, door-to-door, a campaign); a retry with the same idempotency key (body or Idempotency-Key header) returns the first (200)", Tag: "suggestions", Public: true, Body: "NewSuggestion", Response: "SuggestionFiled", Status: 201}},
 		{"GET", "/api/v1/suggestions", auth.Authenticated, a.ListSuggestions, &api.Op{Summary: "Suggestions in your scope (a unit's handler: those forwarded to the unit; anyone else, or mine=1: your own), newest first", Tag: "suggestions", Response: "Page:Suggestion",
 			Params: []api.Param{pRegion, {Name: "status", Desc: "comma-separated statuses"}, {Name: "channel"}, {Name: "topic"}, {Name: "point"}, {Name: "maker"}, {Name: "association"}, {Name: "unit"}, {Name: "mine", Type: "boolean"}, {Name: "q", Desc: "number or words of the title"}, {Name: "from", Desc: "date or RFC 3339"}, {Name: "to", Desc: "a date includes that day"}, pCursor, pLimit}}},
