@@ -182,6 +182,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Markets = market.New(db, m.Regions)
 	m.Suggestions = suggest.New(db, keys, m.Regions)
 	m.Surveys = survey.New(db, m.Regions, filepath.Join(m.Config.DataDir, "exports"))
+	m.Surveys.OnNamedResponse(ledger.Earner{}.AwardSurvey)
 	if m.Config.Demo {
 		if err := m.LoadDemo(ctx); err != nil {
 			return err

@@ -208,3 +208,9 @@ func (Earner) AwardCase(ctx context.Context, tx *store.Tx, caseID, casePath, use
 	return awardUser(ctx, tx, Earning{Source: SourceCase, Key: "case:" + caseID, SourceType: "case", SourceID: caseID,
 		RegionPath: casePath, UserID: userID})
 }
+
+// AwardSurvey awards a named survey response.
+func (Earner) AwardSurvey(ctx context.Context, tx *store.Tx, responseID, regionPath, userID string) error {
+	return awardUser(ctx, tx, Earning{Source: SourceSurvey, Key: "survey:" + responseID, SourceType: "response", SourceID: responseID,
+		RegionPath: regionPath, UserID: userID})
+}

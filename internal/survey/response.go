@@ -158,6 +158,12 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 			}
 			return err
 		}
+		if respondent != nil && s.onNamed != nil {
+			// Answering a named survey earns its respondent points, once.
+			if err := s.onNamed(ctx, tx, rec.ID, regionPath, actor.UserID); err != nil {
+				return err
+			}
+		}
 		if len(choices) == 0 {
 			return nil
 		}

@@ -185,6 +185,13 @@ func TestNamedOncePerPerson(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		svc, official := setup(t, db)
 		ctx := context.Background()
+		var awarded int
+		svc.OnNamedResponse(func(ctx context.Context, tx *store.Tx, responseID, regionPath, userID string) error {
+			if userID == "u1" {
+				awarded++ // the writer is serialised on SQLite; on PostgreSQL only one insert commits
+			}
+			return nil
+		})
 		q, err := svc.Create(ctx, official, survey.NewQuestionnaire{Schema: festival(), Mode: survey.Named, RegionCode: regiontest.City})
 		if err != nil {
 			t.Fatal(err)
@@ -215,6 +222,9 @@ func TestNamedOncePerPerson(t *testing.T) {
 		}
 		if ok != 1 {
 			t.Fatalf("%d responses from one person", ok)
+		}
+		if awarded != 1 {
+			t.Fatalf("the named response was rewarded %d times", awarded)
 		}
 	})
 }

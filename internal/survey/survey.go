@@ -68,6 +68,13 @@ type Service struct {
 	now     func() time.Time
 	jobs    *jobs
 	schemas sync.Map // id → cached
+	onNamed func(ctx context.Context, tx *store.Tx, responseID, regionPath, userID string) error
+}
+
+// OnNamedResponse sets the hook run inside the transaction that stores a
+// named response (points for taking part). Set it before serving.
+func (s *Service) OnNamedResponse(fn func(ctx context.Context, tx *store.Tx, responseID, regionPath, userID string) error) {
+	s.onNamed = fn
 }
 
 // New wires the service; exports are written under exportDir.
