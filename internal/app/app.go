@@ -207,6 +207,9 @@ func (m *Main) LoadDemo(ctx context.Context) error {
 	if err := demo.LoadVolunteers(ctx, m.DB, m.Regions, m.Accounts, m.Vol, m.Ledger, m.Markets); err != nil {
 		return fmt.Errorf("demo volunteers: %w", err)
 	}
+	if err := demo.LoadSuggestions(ctx, m.DB, m.Regions, m.Accounts, m.Suggestions, m.Cases); err != nil {
+		return fmt.Errorf("demo suggestions: %w", err)
+	}
 	if err := demo.LoadSurveys(ctx, m.DB, m.Surveys); err != nil {
 		return fmt.Errorf("demo surveys: %w", err)
 	}

@@ -17,8 +17,39 @@ import (
 // dropped, as the respondent never saw it. clean holds the accepted answers
 // in a normal form (numbers float64, ratings int, lists []string, matrix
 // map[string]string, location {"lat","lng"}); Check(clean) accepts clean
-// unchanged.
+// unchanged. To check many responses, Compile once and use Form.Check.
 func (s *Schema) Check(answers map[string]any, today string) (clean map[string]any, problems []*errs.Error) {
+	return s.Compile().Check(answers, today)
+}
+
+// Form is a questionnaire with its expressions parsed, to check many
+// responses without parsing (and compiling regexes) for each. It is safe
+// for concurrent use; the schema must not change after Compile.
+type Form struct {
+	s                    *Schema
+	relevant, constraint []*Expr // nil: none, or one that does not parse
+	bad                  []bool  // an expression does not parse
+}
+
+// Compile parses the questionnaire's expressions once.
+func (s *Schema) Compile() *Form {
+	f := &Form{s: s, relevant: make([]*Expr, len(s.Questions)), constraint: make([]*Expr, len(s.Questions)), bad: make([]bool, len(s.Questions))}
+	for i, q := range s.Questions {
+		var err1, err2 error
+		if q.Relevant != "" {
+			f.relevant[i], err1 = ParseExpr(q.Relevant)
+		}
+		if q.Constraint != "" {
+			f.constraint[i], err2 = ParseExpr(q.Constraint)
+		}
+		f.bad[i] = err1 != nil || err2 != nil
+	}
+	return f
+}
+
+// Check is Schema.Check with the expressions already parsed.
+func (f *Form) Check(answers map[string]any, today string) (clean map[string]any, problems []*errs.Error) {
+	s := f.s
 	clean = map[string]any{}
 	known := make(map[string]bool, len(s.Questions))
 	for _, q := range s.Questions {
@@ -37,13 +68,14 @@ func (s *Schema) Check(answers map[string]any, today string) (clean map[string]a
 	for i := range s.Questions {
 		q := &s.Questions[i]
 		field := "answers/" + q.Name
-		if q.Relevant != "" {
-			ok, err := evalCond(q.Relevant, Env{Answers: clean, Today: today})
-			if err != nil {
-				problems = append(problems, errs.Field(field, "err.survey.expr", 1))
-				continue
-			}
-			if !ok {
+		if f.bad[i] {
+			// Validate refuses such a questionnaire; one stored before the
+			// rule existed fails loudly rather than skipping its logic.
+			problems = append(problems, errs.Field(field, "err.survey.expr", 1))
+			continue
+		}
+		if e := f.relevant[i]; e != nil {
+			if ok, _ := e.True(Env{Answers: clean, Today: today}); !ok {
 				continue
 			}
 		}
@@ -65,12 +97,11 @@ func (s *Schema) Check(answers map[string]any, today string) (clean map[string]a
 			problems = append(problems, bad...)
 			continue
 		}
-		if q.Constraint != "" {
-			env := Env{Answers: clean, Self: val, Today: today}
+		if e := f.constraint[i]; e != nil {
 			clean[q.Name] = val // a constraint may name its own question
-			ok, err := evalCond(q.Constraint, env)
+			ok, _ := e.True(Env{Answers: clean, Self: val, Today: today})
 			delete(clean, q.Name)
-			if err != nil || !ok {
+			if !ok {
 				problems = append(problems, customMessage(field, s, q.ConstraintMessage, "err.survey.constraint"))
 				continue
 			}

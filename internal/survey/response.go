@@ -246,17 +246,24 @@ func choiceRows(s Schema, answers map[string]any) [][2]string {
 		case Rating:
 			out = append(out, [2]string{q.Name, numberText(v)})
 		case Matrix:
-			if m, ok := v.(map[string]any); ok {
-				rows := make([]string, 0, len(m))
-				for r := range m {
-					rows = append(rows, r)
-				}
-				sort.Strings(rows)
-				for _, r := range rows {
-					if c, ok := m[r].(string); ok {
-						out = append(out, [2]string{q.Name + "/" + r, c})
+			m := map[string]string{}
+			switch x := v.(type) {
+			case map[string]string:
+				m = x
+			case map[string]any:
+				for r, c := range x {
+					if c, ok := c.(string); ok {
+						m[r] = c
 					}
 				}
+			}
+			rows := make([]string, 0, len(m))
+			for r := range m {
+				rows = append(rows, r)
+			}
+			sort.Strings(rows)
+			for _, r := range rows {
+				out = append(out, [2]string{q.Name + "/" + r, m[r]})
 			}
 		case Ranking:
 			for i, c := range stringList(v) {

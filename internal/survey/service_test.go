@@ -31,6 +31,8 @@ func festival() survey.Schema {
 		{Name: "rating", Type: survey.Rating, Label: zh("总体满意度"), Scale: 5, Required: true, Relevant: "${visited} = 'yes'"},
 		{Name: "liked", Type: survey.Multiple, Label: zh("喜欢的项目"), Relevant: "${visited} = 'yes'",
 			Choices: []survey.Choice{{Name: "flowers", Label: zh("赏花")}, {Name: "opera", Label: zh("戏曲")}, {Name: "food", Label: zh("美食")}}},
+		{Name: "svc", Type: survey.Matrix, Label: zh("服务评价"), Relevant: "${visited} = 'yes'",
+			Rows: []survey.Choice{{Name: "parking", Label: zh("停车")}, {Name: "toilets", Label: zh("公厕")}}, Choices: []survey.Choice{{Name: "good", Label: zh("好")}, {Name: "poor", Label: zh("差")}}},
 		{Name: "age", Type: survey.Number, Label: zh("年龄"), Integer: true, Constraint: ". >= 10 and . <= 100", ConstraintMessage: zh("年龄应在 10 到 100 岁之间")},
 		{Name: "idea", Type: survey.Long, Label: zh("您的建议")},
 	}}
@@ -78,7 +80,7 @@ func TestResponsesQuotasAndResults(t *testing.T) {
 		if e := errs.As(err); len(e.List) != 1 || e.List[0].Field != "answers/age" {
 			t.Fatalf("age constraint: %+v", e)
 		}
-		first, err := sub("k1", regiontest.CountyA, map[string]any{"visited": "yes", "rating": 4.0, "liked": []any{"flowers", "food"}, "age": 35.0, "idea": "增加停车位"})
+		first, err := sub("k1", regiontest.CountyA, map[string]any{"visited": "yes", "rating": 4.0, "liked": []any{"flowers", "food"}, "svc": map[string]any{"parking": "poor", "toilets": "good"}, "age": 35.0, "idea": "增加停车位"})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -118,7 +120,8 @@ func TestResponsesQuotasAndResults(t *testing.T) {
 			return m
 		}
 		if res.Responses != 4 || fmt.Sprint(counts("visited")) != "map[no:1 yes:3]" || fmt.Sprint(counts("rating")) != "map[1:0 2:0 3:0 4:1 5:2]" ||
-			fmt.Sprint(counts("liked")) != "map[flowers:1 food:1 opera:2]" || byName["liked"].Answered != 3 || *byName["age"].Mean != 35 {
+			fmt.Sprint(counts("liked")) != "map[flowers:1 food:1 opera:2]" || byName["liked"].Answered != 3 || *byName["age"].Mean != 35 ||
+			len(byName["svc"].Rows) != 2 || byName["svc"].Rows[0].Counts[1].N != 1 || byName["svc"].Rows[1].Counts[0].N != 1 {
 			t.Fatalf("results %+v", res)
 		}
 		// Filtered by county A only.

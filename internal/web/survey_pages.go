@@ -442,7 +442,7 @@ type resultsData struct {
 	Charts   string // JSON for the charts
 	Region   string
 	From, To string
-	Choice   []survey.Question
+	Choice   []choiceView
 	A, B     string
 	Cross    *survey.Crosstab
 	Query    string
@@ -477,7 +477,7 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, qu := range q.Schema.Questions {
 		if qu.Type == survey.Single || qu.Type == survey.Multiple || qu.Type == survey.Rating {
-			d.Choice = append(d.Choice, qu)
+			d.Choice = append(d.Choice, choiceView{qu.Name, textIn(qu.Label, p.Lang, q.Schema.Languages)})
 		}
 	}
 	if d.A != "" && d.B != "" {

@@ -13,7 +13,7 @@
       if (q.counts && q.counts.length) {
         series.push({ label: q.label, counts: q.counts });
       }
-      (q.rows || []).forEach(function (r) { series.push({ label: q.label + " · " + r.label, counts: r.counts }); });
+      (q.rows || []).forEach(function (r) { series.push({ label: r.label, counts: r.counts }); });
       var card = document.createElement("section");
       card.className = "card chart-card";
       card.setAttribute("data-testid", "chart-" + q.name);
@@ -34,6 +34,12 @@
         return;
       }
       series.forEach(function (s) {
+        if (series.length > 1 || (q.rows && q.rows.length)) {
+          var sub = document.createElement("h3");
+          sub.className = "chart-sub";
+          sub.textContent = s.label;
+          card.appendChild(sub);
+        }
         var div = document.createElement("div");
         div.className = "chart";
         div.style.height = Math.max(160, 36 * s.counts.length + 40) + "px";
