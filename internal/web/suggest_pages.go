@@ -239,7 +239,13 @@ func (s *Server) showSuggestion(w http.ResponseWriter, r *http.Request, status i
 	}
 	d := &suggestionData{View: v, Allowed: s.suggest.Allowed(r.Context(), p.Actor, v.Suggestion), Today: todayCST()}
 	if slices.Contains(d.Allowed, suggest.ActAssess) || slices.Contains(d.Allowed, suggest.ActForward) {
-		d.Units, _ = s.cases.Units(r.Context(), p.Actor, "")
+		// The units a suggestion may go to are those of its county, which a
+		// town's office may not otherwise list; their names are no secret.
+		county := ""
+		if parts := strings.Split(strings.Trim(v.RegionPath, "/"), "/"); len(parts) > 1 {
+			county = parts[1]
+		}
+		d.Units, _ = s.cases.Units(r.Context(), auth.System("web"), county)
 	}
 	if done := r.URL.Query().Get("done"); done != "" && p.Error == "" {
 		p.Notice = p.T("suggest.done", p.T("suggest.action."+done))
