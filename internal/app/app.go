@@ -77,7 +77,7 @@ type Main struct {
 	// DemoAccounts is filled when the demo was loaded.
 	DemoAccounts []demo.Account
 
-	// Suggestions is people\'s suggestions (人民建议征集).
+	// Suggestions is people's suggestions (人民建议征集).
 	Suggestions *suggest.Service
 
 	ln       net.Listener
