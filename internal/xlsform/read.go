@@ -174,6 +174,11 @@ func (im *importer) text(sh sheet, r int, base string) survey.Text {
 				continue
 			}
 		}
+		if strings.Contains(v, "${") {
+			// ODK fills earlier answers into a label; here a label is
+			// shown as written, so say so rather than show "${name}".
+			im.add(cellPath(sh.name, r+2, c.header), "err.xlsform.piping")
+		}
 		if v != "" {
 			t[lang] = v
 		}

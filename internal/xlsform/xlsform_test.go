@@ -335,6 +335,7 @@ func TestImportReportsWhatItCannotExpress(t *testing.T) {
 		{"matrix row name", func(b *book) { b.survey[9][1] = "road s" }, "survey/10/name err.survey.choice_name"},
 		{"no title", func(b *book) { b.settings = nil }, "settings/2/form_title err.survey.label_default [\"zh-CN\"]"},
 		{"bad group relevant", func(b *book) { b.survey[2][5] = "${resident} = = 'yes'" }, "survey/3/relevant err.survey.expr [15]"},
+		{"answer in a label", func(b *book) { b.survey[4][3] = "Comments, ${resident}?" }, "survey/5/label::English (en) err.xlsform.piping"},
 		{"label missing", func(b *book) { b.survey[13][2] = "" }, "survey/14/label err.survey.label_default [\"zh-CN\"]"},
 	}
 	for _, tt := range tests {
