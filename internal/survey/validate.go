@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strings"
 
 	"civicgrid/internal/errs"
 )
@@ -139,7 +140,7 @@ func (v *validator) text(field string, t Text, required bool) {
 	if len(t) == 0 && !required {
 		return
 	}
-	if len(v.s.Languages) > 0 && t[v.s.Languages[0]] == "" {
+	if len(v.s.Languages) > 0 && strings.TrimSpace(t[v.s.Languages[0]]) == "" {
 		v.add(field, "err.survey.label_default", v.s.Languages[0])
 	}
 	for l, s := range t {

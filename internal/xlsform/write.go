@@ -67,14 +67,14 @@ func toSheets(s survey.Schema) book {
 		m := rowMap{"name": q.Name, "relevant": q.Relevant, "constraint": q.Constraint}
 		putText(m, "label", q.Label, langs)
 		putText(m, "hint", q.Hint, langs)
-		putText(m, "constraint_message", q.ConstraintMessage, langs)
-		if q.Type != survey.Matrix {
+		if q.Type != survey.Matrix { // a matrix has no constraint, so no message for one
+			putText(m, "constraint_message", q.ConstraintMessage, langs)
 			putText(m, "required_message", q.RequiredMessage, langs)
 			if q.Required {
 				m["required"] = "yes"
 			}
 		}
-		if q.Randomize {
+		if q.Randomize && (q.Type == survey.Single || q.Type == survey.Multiple || q.Type == survey.Ranking) {
 			m["parameters"] = "randomize=true"
 		}
 		switch q.Type {
