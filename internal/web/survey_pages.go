@@ -15,6 +15,7 @@ import (
 	"civicgrid/internal/i18n"
 	"civicgrid/internal/qrcode"
 	"civicgrid/internal/survey"
+	"civicgrid/internal/xlsform"
 )
 
 // Questionnaire pages: answering (phone first, one page at a time, skip
@@ -571,4 +572,49 @@ func (s *Server) surveyAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/surveys/"+id+"/results", http.StatusSeeOther)
+}
+
+// importXLSForm creates a questionnaire from an uploaded XLSForm workbook;
+// what cannot be expressed is listed by sheet and row.
+func (s *Server) importXLSForm(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "", "surveys", nil)
+	p.Title = p.T("survey.title")
+	r.Body = http.MaxBytesReader(w, r.Body, 11<<20)
+	fail := func(err error) {
+		qs, _ := s.surveys.List(r.Context(), p.Actor, "")
+		p.Data = qs
+		e := errs.As(err)
+		p.Error = s.cat.Error(p.Lang, e)
+		var list []string
+		for _, sub := range e.List {
+			list = append(list, sub.Field+"："+s.cat.Error(p.Lang, sub))
+		}
+		p.Form = map[string]string{"title": r.PostFormValue("title"), "mode": r.PostFormValue("mode"), "region": r.PostFormValue("region")}
+		p.Errors = map[string]string{}
+		for i, l := range list {
+			p.Errors[strconv.Itoa(i)] = l
+		}
+		s.render(w, r, api.Status(err), "surveys", p)
+	}
+	f, _, err := r.FormFile("file")
+	if err != nil {
+		fail(errs.Field("file", "err.volunteer.import_xlsx"))
+		return
+	}
+	defer f.Close()
+	sch, problems := xlsform.Import(f)
+	if len(problems) > 0 {
+		fail(&errs.Error{Code: errs.Invalid, Field: problems[0].Field, Key: "err.xlsform.problems", Args: []any{len(problems)}, List: problems})
+		return
+	}
+	region := strings.TrimSpace(r.PostFormValue("region"))
+	if region == "" {
+		region = p.Actor.RegionCode
+	}
+	q, err := s.surveys.Create(r.Context(), p.Actor, survey.NewQuestionnaire{Title: r.PostFormValue("title"), Schema: sch, Mode: survey.Mode(r.PostFormValue("mode")), RegionCode: region})
+	if err != nil {
+		fail(err)
+		return
+	}
+	http.Redirect(w, r, "/surveys/"+q.ID+"/results", http.StatusSeeOther)
 }
