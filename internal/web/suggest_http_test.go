@@ -229,7 +229,7 @@ func TestSuggestFormPage(t *testing.T) {
 	if body := string(r.Body); !strings.Contains(body, "东门社情民意箱") || !strings.Contains(body, `name="point_code" value="XHBOX01"`) {
 		t.Fatalf("form does not name the box: %s", r)
 	}
-	form := url.Values{"csrf": {c.csrf()}, "idempotency_key": {fmt.Sprint(time.Now().UnixNano())}, "point_code": {"XHBOX01"}, "title": {""}, "body": {"小区里缺少休息的长椅。"}}
+	form := url.Values{"csrf": {c.csrf()}, "idempotency_key": {fmt.Sprint(time.Now().UnixNano())}, "point_code": {"XHBOX01"}, "title": {""}, "body": {"小区里缺少休息的长椅。"}, "author_phone": {"13905307777"}}
 	r = c.postForm("/suggest", form).want(http.StatusBadRequest)
 	if body := string(r.Body); !strings.Contains(body, "此项为必填项") || !strings.Contains(body, "小区里缺少休息的长椅") {
 		t.Fatalf("refusal: %s", r.pageError())
@@ -244,6 +244,13 @@ func TestSuggestFormPage(t *testing.T) {
 	if body := string(f.Body); !strings.Contains(body, "增设休息长椅") || !strings.Contains(body, "已收到") || !strings.Contains(body, "社情民意箱") {
 		t.Fatalf("follow page: %s", f)
 	}
+	// Whoever lost the link looks it up by number and phone.
+	no := strings.TrimPrefix(strings.SplitN(htmlUnescape(m[1]), "?", 2)[0], "/suggest/follow/")
+	l := c.postForm("/suggest/lookup", url.Values{"csrf": {c.csrf()}, "no": {no}, "phone": {"139 0530 7777"}}).want(http.StatusOK)
+	if !strings.Contains(string(l.Body), "增设休息长椅") {
+		t.Fatalf("lookup: %s", l)
+	}
+	c.postForm("/suggest/lookup", url.Values{"csrf": {c.csrf()}, "no": {no}, "phone": {"13905307778"}}).want(http.StatusNotFound)
 	// Staff pages render for the office.
 	town := e.login(t, "demo_town")
 	for _, p := range []string{"/suggestions", "/suggestions/figures", "/suggestions/channels", "/suggestions/new", "/suggestions/boxes/XHBOX01/poster"} {

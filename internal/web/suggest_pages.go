@@ -227,6 +227,27 @@ func (s *Server) suggestFollowPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "suggestion", p)
 }
 
+// suggestLookup finds a suggestion by its number and the phone its author
+// left, for someone who lost the link; posted, so the phone stays out of
+// URLs and logs.
+func (s *Server) suggestLookup(w http.ResponseWriter, r *http.Request) {
+	v, err := s.suggest.Follow(r.Context(), r.PostFormValue("no"), "", r.PostFormValue("phone"))
+	if err != nil {
+		p := s.page(r, "", "suggest", nil)
+		p.Title = p.T("suggest.title")
+		p.Form = map[string]string{"lookup_no": r.PostFormValue("no")}
+		p.Data = s.suggestData(r, p)
+		s.formFail(w, r, p, "suggest_form", err)
+		return
+	}
+	p := s.page(r, "", "suggest", nil)
+	p.Title = p.T("suggest.follow_title", v.No)
+	d := &suggestionData{View: v, Follow: true}
+	d.fill(p)
+	p.Data = d
+	s.render(w, r, http.StatusOK, "suggestion", p)
+}
+
 func (s *Server) suggestionPage(w http.ResponseWriter, r *http.Request) {
 	s.showSuggestion(w, r, http.StatusOK, s.page(r, "", "suggestions", nil))
 }
