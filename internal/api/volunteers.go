@@ -939,3 +939,20 @@ func (h *Handlers) ImportTemplate(w http.ResponseWriter, r *http.Request) {
 }
 
 func init() { schemas["VolunteerImport"] = schemaOf(volunteer.ImportResult{}) }
+
+// AddHonour records a training or commendation.
+func (h *Handlers) AddHonour(w http.ResponseWriter, r *http.Request) {
+	var in volunteer.Honour
+	if err := decode(r, &in, 4<<10); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	out, err := h.Volunteers.AddHonour(r.Context(), actor(r), r.PathValue("id"), in)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusCreated, out)
+}
+
+func init() { schemas["Honour"] = schemaOf(volunteer.Honour{}) }

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/store"
+
+	"github.com/oklog/ulid/v2"
 )
 
 // Entry is one approved service in a volunteer's record.
@@ -32,6 +35,7 @@ type Record struct {
 	Volunteer Volunteer `json:"volunteer"`
 	Entries   []Entry   `json:"entries"`
 	Minutes   int64     `json:"minutes"`
+	Honours   []Honour  `json:"honours"` // training and commendations
 }
 
 func (s *Service) record(ctx context.Context, tx *store.Tx, v Volunteer) (Record, error) {
@@ -54,7 +58,12 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, v Volunteer) (Record
 		r.Minutes += e.Minutes
 		r.Entries = append(r.Entries, e)
 	}
-	return r, rows.Err()
+	if err := rows.Err(); err != nil {
+		return r, err
+	}
+	rows.Close()
+	r.Honours, err = honours(ctx, tx, v.ID)
+	return r, err
 }
 
 // Record returns a volunteer's service record (their own, or in scope).
@@ -249,4 +258,60 @@ func (s *Service) Certificates(ctx context.Context, actor auth.Actor, volunteerI
 		return rows.Err()
 	})
 	return out, err
+}
+
+// Honour is a training completed or a commendation received.
+type Honour struct {
+	ID     string `json:"id"`
+	Kind   string `json:"kind"` // training | commendation
+	Title  string `json:"title"`
+	Day    string `json:"day"` // YYYY-MM-DD
+	Issuer string `json:"issuer"`
+}
+
+// AddHonour records a training or commendation in a volunteer's record.
+func (s *Service) AddHonour(ctx context.Context, actor auth.Actor, volunteerID string, h Honour) (Honour, error) {
+	h.Title, h.Issuer = strings.TrimSpace(h.Title), strings.TrimSpace(h.Issuer)
+	switch {
+	case h.Kind != "training" && h.Kind != "commendation":
+		return h, errs.Field("kind", "err.invalid")
+	case h.Title == "" || utf8.RuneCountInString(h.Title) > 100:
+		return h, errs.Field("title", "err.too_long", 100)
+	case h.Issuer == "" || utf8.RuneCountInString(h.Issuer) > 100:
+		return h, errs.Field("issuer", "err.too_long", 100)
+	}
+	if _, err := time.Parse("2006-01-02", h.Day); err != nil {
+		return h, errs.Field("day", "err.invalid_date")
+	}
+	h.ID = ulid.Make().String()
+	err := s.db.Write(ctx, func(tx *store.Tx) error {
+		var path string
+		if err := tx.QueryRow(ctx, `SELECT region_path FROM volunteers WHERE id = ?`, volunteerID).Scan(&path); err != nil {
+			return err
+		}
+		if err := actor.Authorize(auth.VolunteerManage, path); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO volunteer_honours (id, volunteer_id, kind, title, day, issuer, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			h.ID, volunteerID, h.Kind, h.Title, h.Day, h.Issuer, actor.UserID, tx.NowText())
+		return err
+	})
+	return h, err
+}
+
+func honours(ctx context.Context, tx *store.Tx, volunteerID string) ([]Honour, error) {
+	rows, err := tx.Query(ctx, `SELECT id, kind, title, day, issuer FROM volunteer_honours WHERE volunteer_id = ? ORDER BY day, id`, volunteerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []Honour{}
+	for rows.Next() {
+		var h Honour
+		if err := rows.Scan(&h.ID, &h.Kind, &h.Title, &h.Day, &h.Issuer); err != nil {
+			return nil, err
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
 }

@@ -251,6 +251,14 @@ func TestJourney(t *testing.T) {
 		if wal0.Balance != 5 || wal0.Held != 0 {
 			t.Fatalf("after pickup: %+v", wal0)
 		}
+		// Training and commendations go into the record.
+		if _, err := w.vol.AddHonour(ctx, w.users[0], vols[0].ID, volunteer.Honour{Kind: "training", Title: "急救培训", Day: "2026-04-01", Issuer: "单县红十字会"}); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("a volunteer recorded their own training: %v", err)
+		}
+		check(w.vol.AddHonour(ctx, w.admin, vols[0].ID, volunteer.Honour{Kind: "commendation", Title: "优秀志愿者", Day: "2026-05-04", Issuer: "单县文明办"}))(t)
+		if rec := check(w.vol.Record(ctx, w.users[0], vols[0].ID))(t); len(rec.Honours) != 1 || rec.Honours[0].Title != "优秀志愿者" || rec.Minutes != 180 {
+			t.Fatalf("record %+v", rec)
+		}
 		// Certificate of service, and its public check.
 		c := check(w.vol.IssueCertificate(ctx, w.users[0], vols[0].ID))(t)
 		if c.Minutes != 180 || c.Activities != 1 || c.Name != "张0三" {

@@ -521,6 +521,7 @@ type myVolunteerData struct {
 	Hours     string
 	Signups   []signupRow
 	Certs     []volunteer.Certificate
+	Honours   []volunteer.Honour
 	Skills    []string
 	Grid      string
 }
@@ -553,6 +554,9 @@ func (s *Server) myVolunteer(w http.ResponseWriter, r *http.Request) {
 		if d.Certs, err = s.vol.Certificates(r.Context(), p.Actor, v.ID); err != nil {
 			s.errorPage(w, r, err)
 			return
+		}
+		if rec, err := s.vol.Record(r.Context(), p.Actor, v.ID); err == nil {
+			d.Honours = rec.Honours
 		}
 	}
 	switch r.URL.Query().Get("done") {
