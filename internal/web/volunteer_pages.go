@@ -754,7 +754,17 @@ func (s *Server) placeOrder(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
-	if _, err := s.markets.Place(r.Context(), actor, market.NewOrder{MarketID: id, ItemID: r.PostFormValue("item_id"), Qty: qty, Key: r.PostFormValue("key")}); err != nil {
+	in := market.NewOrder{MarketID: id, ItemID: r.PostFormValue("item_id"), Qty: qty, Key: r.PostFormValue("key")}
+	if name := strings.TrimSpace(r.PostFormValue("buyer")); name != "" {
+		// A counter sale: the keeper names the buyer's account.
+		u, err := s.accounts.ByUsername(r.Context(), name)
+		if err != nil {
+			s.marketFail(w, r, errs.Field("buyer", "err.market.no_buyer"))
+			return
+		}
+		in.BuyerUserID = u.ID
+	}
+	if _, err := s.markets.Place(r.Context(), actor, in); err != nil {
 		s.marketFail(w, r, err)
 		return
 	}

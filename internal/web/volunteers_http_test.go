@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,37 @@ func TestLedgerAPI(t *testing.T) {
 		// Someone else's wallet is not the volunteer's to read.
 		e.as(t, "demo_nurse").get("/api/v1/ledger/accounts/"+wallet.ID).wantProblem(http.StatusForbidden, "forbidden")
 	})
+}
+
+// TestCounterSale: a keeper redeems for a resident at the counter; the
+// points move at once and the keeper is refused for an unknown account.
+func TestCounterSale(t *testing.T) {
+	e := sharedEnv(t)
+	var shops struct{ Items []struct{ ID string } }
+	e.as(t, "demo_city").get("/api/v1/markets").want(http.StatusOK).decode(&shops)
+	var m struct {
+		Items []struct {
+			ID    string
+			Price int64
+		}
+	}
+	e.as(t, "demo_city").get("/api/v1/markets/" + shops.Items[0].ID).want(http.StatusOK).decode(&m)
+	county := e.as(t, "demo_county")
+	var issuer, wallet struct{ ID string }
+	county.get("/api/v1/regions/371722/issuer").want(http.StatusOK).decode(&issuer)
+	e.as(t, "demo_resident").get("/api/v1/wallet").want(http.StatusOK).decode(&wallet)
+	county.postJSON("/api/v1/ledger/transfers", map[string]any{"idempotency_key": fmt.Sprint("counter-seed-", time.Now().UnixNano()), "debit": issuer.ID, "credit": wallet.ID, "amount": 100, "reason": "award"}).want(http.StatusCreated)
+	keeper := e.login(t, "demo_leader")
+	form := url.Values{"csrf": {keeper.csrf()}, "key": {fmt.Sprint("c", time.Now().UnixNano())}, "item_id": {m.Items[0].ID}, "qty": {"1"}, "buyer": {"demo_resident"}}
+	keeper.postForm("/markets/"+shops.Items[0].ID+"/orders", form).want(http.StatusSeeOther)
+	var orders struct{ Items []struct{ Status, Channel string } }
+	e.as(t, "demo_resident").get("/api/v1/orders").want(http.StatusOK).decode(&orders)
+	if len(orders.Items) == 0 || orders.Items[0].Status != "picked_up" || orders.Items[0].Channel != "counter" {
+		t.Fatalf("orders %+v", orders.Items)
+	}
+	form.Set("buyer", "nobody-such")
+	form.Set("key", "other")
+	if r := keeper.postForm("/markets/"+shops.Items[0].ID+"/orders", form); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "找不到该账号") {
+		t.Fatalf("unknown buyer: %s", r)
+	}
 }
