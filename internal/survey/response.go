@@ -88,7 +88,7 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 		regionPath = q.RegionPath
 	}
 	now := s.now()
-	clean, problems := q.Schema.Check(sub.Answers, now.In(beijing).Format("2006-01-02"))
+	clean, problems := s.form(q).Check(sub.Answers, now.In(beijing).Format("2006-01-02"))
 	if len(problems) > 0 {
 		return Receipt{}, &errs.Error{Code: errs.Invalid, Field: problems[0].Field, Key: "err.survey.answers", Args: []any{len(problems)}, List: problems}
 	}
@@ -196,6 +196,15 @@ var errKeyRace = errs.New(errs.Conflict, "err.conflict")
 type cached struct {
 	updated string
 	q       Questionnaire
+	form    *Form // expressions parsed once
+}
+
+// form is the compiled questionnaire (from the cache when it is current).
+func (s *Service) form(q Questionnaire) *Form {
+	if c, ok := s.schemas.Load(q.ID); ok && c.(cached).form != nil {
+		return c.(cached).form
+	}
+	return q.Schema.Compile()
 }
 
 // forAnswers reads what answering needs: the status and mode always, the
@@ -220,7 +229,7 @@ func (s *Service) forAnswers(ctx context.Context, id string) (Questionnaire, err
 		return err
 	})
 	if err == nil {
-		s.schemas.Store(id, cached{updated: store.FormatTime(q.UpdatedAt), q: q})
+		s.schemas.Store(id, cached{updated: store.FormatTime(q.UpdatedAt), q: q, form: q.Schema.Compile()})
 	}
 	return q, err
 }
