@@ -95,6 +95,8 @@ func (s *Server) routes() []route {
 		{"GET", "/certificates/{no}/pdf", auth.Authenticated, a.CertificatePDF, nil},
 		{"GET", "/verify/{no}", auth.Public, s.verifyPage, nil},
 		{"GET", "/wallet", auth.Authenticated, s.walletPage, nil},
+		{"GET", "/points/rules", auth.RegionRead, s.rulesPage, nil},
+		{"POST", "/points/rules", auth.PointsManage, s.setRule, nil},
 		{"GET", "/markets", auth.Authenticated, s.marketsPage, nil},
 		{"GET", "/markets/{id}", auth.Authenticated, s.marketPage, nil},
 		{"POST", "/markets/{id}/orders", auth.Authenticated, s.placeOrder, nil},

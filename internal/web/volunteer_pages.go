@@ -910,3 +910,77 @@ func (s *Server) importVolunteers(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/volunteers?imported="+strconv.Itoa(res.Created), http.StatusSeeOther)
 }
+
+// Earning rules of a region, for those who manage points there.
+
+type rulesData struct {
+	Region  string
+	Name    string
+	Rules   []ruleRow
+	Sources []string
+}
+
+type ruleRow struct {
+	ledger.Rule
+	Source, Where string
+	Inherited     bool
+}
+
+func (s *Server) rulesPage(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "", "wallet", nil)
+	p.Title = p.T("points.rules")
+	code := r.URL.Query().Get("region")
+	if code == "" {
+		code = p.Actor.RegionCode
+	}
+	reg, ok := s.regions.Lookup(code)
+	if !ok {
+		s.errorPage(w, r, errs.New(errs.NotFound, "err.not_found"))
+		return
+	}
+	rules, err := s.ledger.Rules(r.Context(), p.Actor, reg.Path)
+	if err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	d := &rulesData{Region: reg.Code, Name: reg.Name}
+	for _, src := range ledger.Sources {
+		d.Sources = append(d.Sources, string(src))
+	}
+	for _, ru := range rules {
+		where := ru.RegionCode
+		if g, ok := s.regions.Lookup(ru.RegionCode); ok {
+			where = g.Name
+		}
+		d.Rules = append(d.Rules, ruleRow{Rule: ru, Source: p.T("points.source." + string(ru.Source)), Where: where, Inherited: ru.RegionCode != reg.Code && !strings.HasPrefix(ru.RegionPath, reg.Path)})
+	}
+	if r.URL.Query().Get("done") == "1" {
+		p.Notice = p.T("points.rule_saved")
+	}
+	p.Data = d
+	s.render(w, r, http.StatusOK, "rules", p)
+}
+
+func (s *Server) setRule(w http.ResponseWriter, r *http.Request) {
+	actor, _ := auth.FromContext(r.Context())
+	reg, ok := s.regions.Lookup(r.PostFormValue("region"))
+	if !ok {
+		s.errorPage(w, r, errs.Field("region", "err.not_found"))
+		return
+	}
+	points, e1 := strconv.ParseInt(strings.TrimSpace(r.PostFormValue("points")), 10, 64)
+	cap := int64(0)
+	var e2 error
+	if v := strings.TrimSpace(r.PostFormValue("daily_cap")); v != "" {
+		cap, e2 = strconv.ParseInt(v, 10, 64)
+	}
+	if e1 != nil || e2 != nil {
+		s.errorPage(w, r, errs.Field("points", "err.number"))
+		return
+	}
+	if _, err := s.ledger.SetRule(r.Context(), actor, ledger.Rule{RegionCode: reg.Code, RegionPath: reg.Path, Source: ledger.Source(r.PostFormValue("source")), Points: points, DailyCap: cap}); err != nil {
+		s.errorPage(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/points/rules?region="+url.QueryEscape(reg.Code)+"&done=1", http.StatusSeeOther)
+}

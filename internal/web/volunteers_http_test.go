@@ -173,3 +173,19 @@ func TestCounterSale(t *testing.T) {
 		t.Fatalf("unknown buyer: %s", r)
 	}
 }
+
+// TestRulesPage: a county official sets a rule through the form; a
+// resident sees the rules but cannot set one.
+func TestRulesPage(t *testing.T) {
+	e := sharedEnv(t)
+	c := e.login(t, "demo_county")
+	c.postForm("/points/rules", url.Values{"csrf": {c.csrf()}, "region": {"371722"}, "source": {"meeting"}, "points": {"8"}, "daily_cap": {"16"}}).want(http.StatusSeeOther)
+	page := c.get("/points/rules?region=371722").want(http.StatusOK)
+	if !strings.Contains(string(page.Body), "参加议事（每次）") || !strings.Contains(string(page.Body), "<td>8</td><td>16</td>") {
+		t.Fatalf("rules page:\n%s", page.Body)
+	}
+	r := e.login(t, "demo_resident")
+	if got := r.postForm("/points/rules", url.Values{"csrf": {r.csrf()}, "region": {"371722"}, "source": {"hour"}, "points": {"999"}}); got.Status != http.StatusForbidden {
+		t.Fatalf("a resident set a rule: %s", got)
+	}
+}
