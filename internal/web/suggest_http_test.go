@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"bytes"
 	"fmt"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -261,4 +263,46 @@ func TestSuggestFormPage(t *testing.T) {
 	if r := e.anon(t).get("/suggestions/boxes/XHBOX01/qr.png").want(http.StatusOK); r.Header.Get("Content-Type") != "image/png" {
 		t.Fatalf("qr: %s", r.Header.Get("Content-Type"))
 	}
+}
+
+// TestSuggestionEntryPage: the collector enters a slip from the demo box
+// through the page, with the day the box was opened and a photo of the
+// slip; the next slip's form keeps the box and the day.
+func TestSuggestionEntryPage(t *testing.T) {
+	e := sharedEnv(t)
+	var points struct{ Items []struct{ ID, Code string } }
+	e.as(t, "demo_leader").get("/api/v1/suggestion-points?kind=box").want(http.StatusOK).decode(&points)
+	boxID := ""
+	for _, p := range points.Items {
+		if p.Code == "XHBOX01" {
+			boxID = p.ID
+		}
+	}
+	c := e.login(t, "demo_leader")
+	c.get("/suggestions/new").want(http.StatusOK)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range map[string]string{"csrf": c.csrf(), "idempotency_key": fmt.Sprint(time.Now().UnixNano()), "channel": "box", "point_id": boxID,
+		"collected_at": "2026-04-30", "title": "垃圾桶太少", "body": "东门只有一个垃圾桶。", "author_name": "刘奶奶"} {
+		mw.WriteField(k, v)
+	}
+	fw, _ := mw.CreateFormFile("slip", "slip.png")
+	fw.Write(testPNG(t))
+	mw.Close()
+	r := c.do("POST", "/suggestions/new", body.Bytes(), "Content-Type", mw.FormDataContentType()).want(http.StatusCreated)
+	m := regexp.MustCompile(`href="/suggestions/([^"]+)" data-testid="entered-link"`).FindStringSubmatch(string(r.Body))
+	if m == nil || !strings.Contains(string(r.Body), `value="2026-04-30"`) {
+		t.Fatalf("entered: %s", r)
+	}
+	var v struct {
+		Channel     string
+		SlipPhotoID string `json:"slip_photo_id"`
+		CollectedAt string `json:"collected_at"`
+		EnteredBy   string `json:"entered_by"`
+	}
+	e.as(t, "demo_town").get("/api/v1/suggestions/" + m[1]).want(http.StatusOK).decode(&v)
+	if v.Channel != "box" || v.SlipPhotoID == "" || v.CollectedAt != "2026-04-30" || v.EnteredBy != e.user(t, "demo_leader").ID {
+		t.Fatalf("slip %+v", v)
+	}
+	e.as(t, "demo_town").get("/api/v1/photos/" + v.SlipPhotoID).want(http.StatusOK)
 }
