@@ -21,6 +21,14 @@ func waitQ(b *browser, name string, shown bool) {
 	b.waitFor(name+" shown="+fmt.Sprint(shown), fmt.Sprintf(`(() => { const f = document.querySelector('[data-testid="q-%s"]'); return f && (!f.hidden) === %v ? "ok" : ""; })()`, name, shown), 10*time.Second)
 }
 
+// settled waits until the form has asked the server which questions to show
+// after the last change (the request is debounced by 120 ms).
+func settled(b *browser) {
+	b.t.Helper()
+	time.Sleep(200 * time.Millisecond)
+	b.waitFor("skip logic settled", `document.querySelector("form[data-visible-url]") && !document.querySelector("form[data-busy]") ? "ok" : ""`, 10*time.Second)
+}
+
 // Journey: a visitor answers the festival questionnaire on a phone without
 // an account: skip logic shows the follow-up questions only to those who
 // went, a wrong age is refused with the questionnaire's own Chinese
@@ -49,6 +57,7 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.do("went: yes again", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="yes"]`), chromedp.NodeVisible))
 	waitQ(visitor, "satisfaction", true)
 	// Next without the required rating: the page says so.
+	settled(visitor)
 	visitor.load("next without the rating", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
 	if e := visitor.text(`[data-testid="q-satisfaction"] [data-testid="q-error"]`); !strings.Contains(e, "必") {
 		t.Fatalf("missing rating: %q", e)
@@ -56,7 +65,7 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.do("rate 5", chromedp.Click(chromedp.CSS(`[data-testid="q-satisfaction"] input[value="5"]`), chromedp.NodeVisible))
 	waitQ(visitor, "liked", true)
 	visitor.do("liked flowers", chromedp.Click(chromedp.CSS(`[data-testid="q-liked"] input[value="flowers"]`), chromedp.NodeVisible))
-	time.Sleep(300 * time.Millisecond) // let the redraw after the change settle
+	settled(visitor)
 	noSideScroll(visitor, "the questionnaire")
 	visitor.shot("survey-page1-phone")
 	visitor.load("next", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
@@ -70,12 +79,15 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.choose(`select[name="priorities#2"]`, "signs")
 	visitor.choose(`select[name="priorities#3"]`, "prices")
 	visitor.do("age 7", chromedp.SetValue(`input[name="age"]`, "7"))
+	settled(visitor)
+	noSideScroll(visitor, "the questionnaire's second page")
 	visitor.load("submit with a wrong age", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
 	if e := visitor.text(`[data-testid="q-age"] [data-testid="q-error"]`); e != "年龄请填写 10 到 100 之间的整数" {
 		t.Fatalf("age message %q", e)
 	}
 	visitor.do("age 34", chromedp.SetValue(`input[name="age"]`, "34"))
 	visitor.typeIn(`textarea[name="idea"]`, "希望增加公交专线")
+	settled(visitor)
 	visitor.shot("survey-page2-phone")
 	visitor.load("submit", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
 	if th := visitor.text(testid("thanks")); !strings.Contains(th, "提交成功") {

@@ -260,8 +260,8 @@ func (s *Server) fillPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "fill", p)
 }
 
-// fillStep handles the form: "refresh" re-renders the page after a change
-// (skip logic), "next"/"back" move between pages, "submit" stores it.
+// fillStep handles the form: "visible" answers which questions a change
+// shows (skip logic), "next"/"back" move between pages, "submit" stores it.
 func (s *Server) fillStep(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "", "campaigns", nil)
 	q, err := s.surveys.Get(r.Context(), p.Actor, r.PathValue("id"))
@@ -280,6 +280,12 @@ func (s *Server) fillStep(w http.ResponseWriter, r *http.Request) {
 		page = 1
 	}
 	formAnswers(q.Schema, page, r.PostForm, answers)
+	if r.PostFormValue("action") == "visible" {
+		// A change on the page: which questions to show now. Only their
+		// visibility changes in the browser, so nothing typed is lost.
+		api.WriteJSON(w, http.StatusOK, map[string]any{"visible": q.Schema.Visible(answers, time.Now().In(chinaTime).Format("2006-01-02"))})
+		return
+	}
 	key := r.PostFormValue("key")
 	if key == "" {
 		key = newKey()
@@ -333,8 +339,6 @@ func (s *Server) fillStep(w http.ResponseWriter, r *http.Request) {
 		}
 		d.Full = e.Key == "err.survey.quota_full"
 		status = api.Status(err)
-	case action == "refresh":
-		problems = nil
 	default:
 		if len(problems) > 0 {
 			p.Error = p.T("survey.fix_page")
@@ -346,14 +350,6 @@ func (s *Server) fillStep(w http.ResponseWriter, r *http.Request) {
 	d.Answers = string(b)
 	d.Fields = s.fillFields(p, q, page, answers, key, problems)
 	p.Data = d
-	if r.Header.Get("HX-Request") == "true" {
-		// A change on the page: only the questions are redrawn.
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := s.pages["fill"].ExecuteTemplate(w, "fields", p); err != nil {
-			s.log.ErrorContext(r.Context(), "render fields", "err", err)
-		}
-		return
-	}
 	s.render(w, r, status, "fill", p)
 }
 

@@ -58,6 +58,33 @@
     box.setAttribute("data-drawn", "1");
   }
 
+  // Skip logic: after a change, ask the server which questions to show and
+  // only toggle them (a redraw could eat what the person is typing).
+  document.querySelectorAll("form[data-visible-url]").forEach(function (form) {
+    var timer = null, seq = 0;
+    form.addEventListener("change", function (ev) {
+      if (ev.target.matches && ev.target.matches("input[type=file]")) return;
+      clearTimeout(timer);
+      timer = setTimeout(function () {
+        var mine = ++seq;
+        var fd = new FormData(form);
+        fd.set("action", "visible");
+        form.setAttribute("data-busy", "1");
+        fetch(form.getAttribute("data-visible-url"), { method: "POST", body: fd, credentials: "same-origin" })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (b) {
+            if (!b || mine !== seq) return;
+            form.querySelectorAll("fieldset[data-q]").forEach(function (f) {
+              var show = !!b.visible[f.getAttribute("data-q")];
+              f.hidden = !show;
+              f.disabled = !show;
+            });
+          })
+          .finally(function () { if (mine === seq) form.removeAttribute("data-busy"); });
+      }, 120);
+    });
+  });
+
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest && ev.target.closest("[data-locate]");
     if (!btn || !navigator.geolocation) return;
