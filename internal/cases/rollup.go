@@ -194,12 +194,3 @@ func (a rollupAcc) add(before, after *Case) {
 		}
 	}
 }
-
-func (a rollupAcc) flush(ctx context.Context, tx *store.Tx) error {
-	for k, v := range a {
-		if err := addRollup(ctx, tx, k[0], k[1], *v); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -107,13 +107,11 @@ func Survey(ctx context.Context, cfg SurveyConfig) (SurveyResult, error) {
 				"services":   map[string]string{"parking": []string{"good", "fair", "poor"}[rng.IntN(3)], "toilets": "fair", "guides": "good"},
 				"priorities": []string{"traffic", "prices", "signs"}, "age": 18 + rng.IntN(60), "idea": "希望增加公交专线和停车位"}
 		}
-		key := fmt.Sprintf("r-%d", i)
 		if i%50 == 49 {
-			key = fmt.Sprintf("r-%d", i-1) // a retry of the previous one (same content below)
-			bodies[i] = bodies[i-1]
+			bodies[i] = bodies[i-1] // a retry of the previous one: same key, same content
 			continue
 		}
-		bodies[i], _ = json.Marshal(survey.Submission{Key: key, RegionCode: counties[rng.IntN(len(counties))], Answers: a})
+		bodies[i], _ = json.Marshal(survey.Submission{Key: fmt.Sprintf("r-%d", i), RegionCode: counties[rng.IntN(len(counties))], Answers: a})
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: cfg.Concurrency, MaxConnsPerHost: cfg.Concurrency}, Timeout: 30 * time.Second}
 	url := m.URL() + "/api/v1/questionnaires/" + q.ID + "/responses"

@@ -69,8 +69,6 @@ func trailOf(v sgView) []string {
 	return out
 }
 
-func ip(v int) *int { return &v }
-
 // TestSuggestionAPI is the "done when" through the JSON API: a
 // resident files from a box's QR link, a collector enters three slips from
 // the same box, the office assesses them, merges two, forwards to a unit,

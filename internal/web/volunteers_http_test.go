@@ -162,7 +162,9 @@ func TestCounterSale(t *testing.T) {
 	keeper := e.login(t, "demo_leader")
 	form := url.Values{"csrf": {keeper.csrf()}, "key": {fmt.Sprint("c", time.Now().UnixNano())}, "item_id": {m.Items[0].ID}, "qty": {"1"}, "buyer": {"demo_resident"}}
 	keeper.postForm("/markets/"+shops.Items[0].ID+"/orders", form).want(http.StatusSeeOther)
-	var orders struct{ Items []struct{ Status, Channel string } }
+	var orders struct {
+		Items []struct{ Status, Channel string }
+	}
 	e.as(t, "demo_resident").get("/api/v1/orders").want(http.StatusOK).decode(&orders)
 	if len(orders.Items) == 0 || orders.Items[0].Status != "picked_up" || orders.Items[0].Channel != "counter" {
 		t.Fatalf("orders %+v", orders.Items)
