@@ -2,11 +2,16 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"civicgrid/internal/demo"
+	"civicgrid/internal/xlsform"
 )
 
 // visibleQ reports whether a question's fieldset is shown.
@@ -119,4 +124,92 @@ func TestSurveyJourney(t *testing.T) {
 	off.shot("survey-export-desktop")
 	noPageErrors(visitor)
 	noPageErrors(off)
+}
+
+// answerNo fills the festival form as someone who did not go, from region.
+func answerNo(b *browser, campaign, region string) string {
+	b.t.Helper()
+	b.open(campaign)
+	b.load("answer", chromedp.Click(chromedp.CSS(testid("fill")), chromedp.NodeVisible))
+	b.choose("#region_code", region)
+	b.do("went: no", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="no"]`), chromedp.NodeVisible))
+	settled(b)
+	b.load("next", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
+	b.load("submit", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
+	return eval[string](b, "the answer", `(document.querySelector('[data-testid="thanks"], [data-testid="error"]') || {textContent: ""}).textContent.trim()`)
+}
+
+// Journey: an official imports a questionnaire from an XLSForm workbook,
+// caps 曹县 at one response, publishes a campaign with it; residents answer
+// on phones, the second from 曹县 is told politely that it is full; the
+// results and the CSV export count exactly what was accepted.
+func TestXLSFormCampaignJourney(t *testing.T) {
+	baseURL(t)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "牡丹节.xlsx")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := xlsform.Export(f, demo.PeonySchema()); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	off := newBrowser(t, desktop)
+	off.mustLogin("demo_city")
+	off.open("/surveys")
+	title := fmt.Sprint("XLSForm 导入问卷 ", time.Now().UnixNano())
+	off.typeIn("#title", title)
+	off.do("choose the workbook", chromedp.SetUploadFiles(`#file`, []string{path}))
+	off.load("upload", chromedp.Click(chromedp.CSS(testid("xlsform-upload")), chromedp.NodeVisible))
+	results := off.path()
+	if !strings.HasSuffix(results, "/results") {
+		t.Fatalf("after the upload: at %s", results)
+	}
+	qid := strings.TrimSuffix(strings.TrimPrefix(results, "/surveys/"), "/results")
+	off.typeIn("#qr", "371721")
+	off.typeIn("#qn", "1")
+	off.load("cap 曹县 at one", chromedp.Submit(chromedp.CSS(`#qn`)))
+	off.open("/surveys")
+	off.typeIn("#campaign_title", "XLSForm 专题征集")
+	today := time.Now().In(time.FixedZone("CST", 8*3600))
+	off.do("dates", chromedp.SetValue(testid("starts_on"), today.Format("2006-01-02")), chromedp.SetValue(testid("ends_on"), today.Add(30*24*time.Hour).Format("2006-01-02")))
+	off.choose("#questionnaire_id", qid)
+	off.load("create the campaign", chromedp.Click(chromedp.CSS(testid("create-campaign")), chromedp.NodeVisible))
+	campaign := off.path()
+	if !strings.HasPrefix(campaign, "/campaigns/") {
+		t.Fatalf("after creating the campaign: at %s", campaign)
+	}
+	off.shot("campaign-desktop")
+
+	a := newBrowser(t, phone)
+	if got := answerNo(a, campaign, "371721"); !strings.Contains(got, "提交成功") {
+		t.Fatalf("first answer from 曹县: %q", got)
+	}
+	b := newBrowser(t, phone)
+	if got := answerNo(b, campaign, "371721"); !strings.Contains(got, "曹县的答卷名额已满") {
+		t.Fatalf("second answer from 曹县: %q", got)
+	}
+	b.shot("survey-quota-full-phone")
+	c := newBrowser(t, phone)
+	if got := answerNo(c, campaign, "371722"); !strings.Contains(got, "提交成功") {
+		t.Fatalf("answer from 单县: %q", got)
+	}
+
+	off.open(results)
+	if n := off.text(testid("responses")); n != "2" {
+		t.Fatalf("responses %s, want 2", n)
+	}
+	no := eval[float64](off, "no count", `JSON.parse(document.getElementById("charts").dataset.results).find(q => q.name === "visited").counts.find(c => c.choice === "no").n`)
+	if no != 2 {
+		t.Fatalf("'did not go' counted %v times, want 2", no)
+	}
+	lines := evalAsync[float64](off, "CSV rows", `fetch("/api/v1/questionnaires/`+qid+`/responses.csv").then(r => r.text()).then(t => t.trim().split("\n").length)`)
+	if lines != 3 {
+		t.Fatalf("CSV has %v lines, want a header and 2 rows", lines)
+	}
+	for _, br := range []*browser{off, a, b, c} {
+		noPageErrors(br)
+	}
 }

@@ -113,6 +113,7 @@ func (s *Server) routes() []route {
 		{"POST", "/q/{id}", auth.Public, s.fillStep, nil},
 		{"GET", "/surveys", auth.SurveyManage, s.surveysPage, nil},
 		{"POST", "/surveys/xlsform", auth.SurveyManage, s.importXLSForm, nil},
+		{"POST", "/surveys/campaigns", auth.SurveyManage, s.createCampaign, nil},
 		{"GET", "/surveys/{id}/results", auth.SurveyManage, s.resultsPage, nil},
 		{"POST", "/surveys/{id}/action", auth.SurveyManage, s.surveyAction, nil},
 		{"POST", "/surveys/{id}/exports", auth.SurveyManage, s.startExport, nil},

@@ -614,3 +614,55 @@ func (s *Server) importXLSForm(w http.ResponseWriter, r *http.Request) {
 	}
 	http.Redirect(w, r, "/surveys/"+q.ID+"/results", http.StatusSeeOther)
 }
+
+// createCampaign publishes a campaign from the staff page.
+func (s *Server) createCampaign(w http.ResponseWriter, r *http.Request) {
+	p := s.page(r, "", "surveys", nil)
+	day := func(name string, end bool) (time.Time, error) {
+		t, err := time.ParseInLocation("2006-01-02", strings.TrimSpace(r.PostFormValue(name)), chinaTime)
+		if err != nil {
+			return t, errs.Field(name, "err.invalid_date")
+		}
+		if end {
+			t = t.Add(24 * time.Hour)
+		}
+		return t, nil
+	}
+	fail := func(err error) {
+		qs, _ := s.surveys.List(r.Context(), p.Actor, "")
+		p.Title = p.T("survey.title")
+		p.Data = qs
+		s.formFail(w, r, p, "surveys", err)
+	}
+	start, err := day("starts_on", false)
+	if err != nil {
+		fail(err)
+		return
+	}
+	end, err := day("ends_on", true)
+	if err != nil {
+		fail(err)
+		return
+	}
+	region := strings.TrimSpace(r.PostFormValue("campaign_region"))
+	if region == "" {
+		region = p.Actor.RegionCode
+	}
+	c, err := s.surveys.CreateCampaign(r.Context(), p.Actor, survey.Campaign{Title: r.PostFormValue("campaign_title"), Topic: r.PostFormValue("topic"),
+		Description: r.PostFormValue("description"), RegionCode: region, StartsAt: start, EndsAt: end,
+		QuestionnaireID: r.PostFormValue("questionnaire_id"), OpenCall: r.PostFormValue("open_call") == "1"})
+	if err != nil {
+		if e := errs.As(err); e.Field == "title" {
+			e.Field = "campaign_title"
+		}
+		fail(err)
+		return
+	}
+	if r.PostFormValue("publish") == "1" {
+		if _, err := s.surveys.SetCampaignStatus(r.Context(), p.Actor, c.ID, "open"); err != nil {
+			fail(err)
+			return
+		}
+	}
+	http.Redirect(w, r, "/campaigns/"+c.ID, http.StatusSeeOther)
+}
