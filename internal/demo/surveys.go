@@ -30,6 +30,7 @@ func PeonySchema() survey.Schema {
 			Choices: []survey.Choice{ch("traffic", "交通", "Traffic"), ch("prices", "物价", "Prices"), ch("signs", "指引标识", "Signs")}},
 		{Name: "age", Type: survey.Number, Integer: true, Label: zhen("您的年龄", "Your age"), Page: 2, Constraint: ". >= 10 and . <= 100",
 			ConstraintMessage: zhen("年龄请填写 10 到 100 之间的整数", "Age must be a whole number from 10 to 100")},
+		{Name: "spot", Type: survey.Location, Label: zhen("您在哪里赏花？（可在地图上点选）", "Where did you see the flowers? (tap the map)"), Page: 2, Relevant: "${visited} = 'yes'"},
 		{Name: "idea", Type: survey.Long, Label: zhen("您对明年的牡丹节有什么建议？", "Any suggestion for next year's festival?"), Page: 2},
 	}}
 }

@@ -80,6 +80,10 @@ func TestSurveyJourney(t *testing.T) {
 	for _, row := range []string{"parking", "toilets", "guides"} {
 		visitor.do("rate "+row, chromedp.Click(chromedp.CSS(`input[name="services/`+row+`"][value="good"]`), chromedp.NodeVisible))
 	}
+	visitor.do("tap the map", chromedp.Click(chromedp.CSS(testid("map-spot")), chromedp.NodeVisible))
+	if la := eval[string](visitor, "spot latitude", `document.getElementById("spot-lat").value`); la == "" {
+		t.Fatal("tapping the map did not set the location")
+	}
 	visitor.choose(`select[name="priorities#1"]`, "traffic")
 	visitor.choose(`select[name="priorities#2"]`, "signs")
 	visitor.choose(`select[name="priorities#3"]`, "prices")

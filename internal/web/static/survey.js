@@ -85,6 +85,35 @@
     });
   });
 
+  // Location questions: a map to tap the point on (tiles only when the
+  // server is configured with a tile URL; otherwise a plain background).
+  if (window.L) {
+    document.querySelectorAll("[data-map-for]").forEach(function (el) {
+      var name = el.getAttribute("data-map-for");
+      var lat = document.getElementById(name + "-lat"), lng = document.getElementById(name + "-lng");
+      var map = L.map(el, { zoomSnap: 0.5 }), marker = null;
+      if (el.dataset.tiles) {
+        L.tileLayer(el.dataset.tiles, { maxZoom: 18, subdomains: "01234567", attribution: el.dataset.attribution || "" }).addTo(map);
+      } else {
+        el.classList.add("map-plain");
+      }
+      function show(la, lo, pan) {
+        if (isNaN(la) || isNaN(lo)) return;
+        if (!marker) { marker = L.marker([la, lo]).addTo(map); } else { marker.setLatLng([la, lo]); }
+        if (pan) map.setView([la, lo], Math.max(map.getZoom() || 0, 14));
+      }
+      map.setView([35.23, 115.48], 9); // Heze
+      show(parseFloat(lat.value), parseFloat(lng.value), true);
+      map.on("click", function (e) {
+        lat.value = e.latlng.lat.toFixed(6);
+        lng.value = e.latlng.lng.toFixed(6);
+        show(e.latlng.lat, e.latlng.lng, false);
+        lng.dispatchEvent(new Event("change", { bubbles: true }));
+      });
+      [lat, lng].forEach(function (i) { i.addEventListener("change", function () { show(parseFloat(lat.value), parseFloat(lng.value), true); }); });
+    });
+  }
+
   document.addEventListener("click", function (ev) {
     var btn = ev.target.closest && ev.target.closest("[data-locate]");
     if (!btn || !navigator.geolocation) return;
