@@ -956,3 +956,22 @@ func (h *Handlers) AddHonour(w http.ResponseWriter, r *http.Request) {
 }
 
 func init() { schemas["Honour"] = schemaOf(volunteer.Honour{}) }
+
+// RevealVolunteer shows one personal field of a volunteer in clear (name or
+// phone, to reach them); the reveal is audited.
+func (h *Handlers) RevealVolunteer(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Field  string `json:"field"`
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in, 4<<10); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := h.Volunteers.Reveal(r.Context(), actor(r), r.PathValue("id"), in.Field)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"field": in.Field, "value": v})
+}

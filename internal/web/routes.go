@@ -177,6 +177,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/volunteers", auth.VolunteerManage, a.ListVolunteers, &api.Op{Summary: "Volunteers in your scope (masked)", Tag: "volunteers", Response: "Page:Volunteer", Params: []api.Param{pRegion, {Name: "skill"}, pCursor, pLimit}}},
 		{"GET", "/api/v1/volunteers/{id}", auth.Authenticated, a.Volunteer, &api.Op{Summary: "One volunteer with approved minutes ('me' for yourself)", Tag: "volunteers", Response: "Volunteer"}},
 		{"GET", "/api/v1/volunteers/{id}/record", auth.Authenticated, a.VolunteerRecord, &api.Op{Summary: "A volunteer's service record: every approved service and its hours", Tag: "volunteers", Response: "Record"}},
+		{"POST", "/api/v1/volunteers/{id}/reveal", auth.PersonReveal, a.RevealVolunteer, &api.Op{Summary: "Reveal a volunteer's name or phone in clear; writes an audit entry", Tag: "volunteers", Body: "RevealRequest", Response: "Revealed"}},
 		{"POST", "/api/v1/volunteers/{id}/honours", auth.VolunteerManage, a.AddHonour, &api.Op{Summary: "Record a training or commendation in a volunteer's service record", Tag: "volunteers", Body: "Honour", Response: "Honour", Status: 201}},
 		{"POST", "/api/v1/volunteers/{id}/certificates", auth.Authenticated, a.IssueCertificate, &api.Op{Summary: "Issue a certificate of service (志愿服务记录证明)", Tag: "volunteers", Response: "Certificate", Status: 201}},
 		{"GET", "/api/v1/certificates/{no}/pdf", auth.Authenticated, a.CertificatePDF, &api.Op{Summary: "A certificate as PDF, with a QR code for its public check", Tag: "volunteers", Response: "application/pdf"}},

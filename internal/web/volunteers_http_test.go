@@ -191,3 +191,26 @@ func TestRulesPage(t *testing.T) {
 		t.Fatalf("a resident set a rule: %s", got)
 	}
 }
+
+// TestRevealVolunteerIsAudited: a grid worker reveals a volunteer's phone;
+// the audit log names who read whose phone; a resident cannot.
+func TestRevealVolunteerIsAudited(t *testing.T) {
+	e := sharedEnv(t)
+	var vols struct{ Items []struct{ ID, Phone string } }
+	e.as(t, "demo_grid").get("/api/v1/volunteers?limit=1").want(http.StatusOK).decode(&vols)
+	if len(vols.Items) == 0 || !strings.Contains(vols.Items[0].Phone, "****") {
+		t.Fatalf("volunteers %+v", vols.Items)
+	}
+	id := vols.Items[0].ID
+	var got struct{ Value string }
+	e.as(t, "demo_grid").postJSON("/api/v1/volunteers/"+id+"/reveal", map[string]any{"field": "phone", "reason": "联系活动安排"}).want(http.StatusOK).decode(&got)
+	if strings.Contains(got.Value, "*") || len(got.Value) < 11 {
+		t.Fatalf("revealed %q", got.Value)
+	}
+	var audit struct{ Items []struct{ Action, ObjectID, Actor string } }
+	e.as(t, "demo_city").get("/api/v1/audit?object_type=volunteer&object_id=" + id).want(http.StatusOK).decode(&audit)
+	if len(audit.Items) == 0 || audit.Items[0].Action != "reveal.phone" || audit.Items[0].Actor != "demo_grid" {
+		t.Fatalf("audit %+v", audit.Items)
+	}
+	e.as(t, "demo_resident").postJSON("/api/v1/volunteers/"+id+"/reveal", map[string]any{"field": "phone"}).wantProblem(http.StatusForbidden, "forbidden")
+}
