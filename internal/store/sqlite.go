@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 )
@@ -38,6 +39,9 @@ func sqliteDSN(path string, readOnly bool) string {
 		// BEGIN IMMEDIATE takes the write lock at the start, so a
 		// transaction that reads then writes cannot fail half-way with SQLITE_BUSY.
 		q.Set("_txlock", "immediate")
+		// Checkpoints run beside the writer (checkpointer below), not
+		// inside its commits, where they wait on the disk.
+		q.Add("_pragma", "wal_autocheckpoint(0)")
 	}
 	return "file:" + path + "?" + q.Encode()
 }
@@ -69,4 +73,58 @@ func openSQLite(path string) (write, read *sql.DB, err error) {
 	read.SetMaxOpenConns(n)
 	read.SetMaxIdleConns(n)
 	return write, read, nil
+}
+
+// checkpointer copies the WAL back into the database file from its own
+// connection, so the single writer's commits never wait for it. A passive
+// checkpoint every 200 ms keeps up with intake; if the WAL still grows past
+// walRestartPages (readers pinning old pages), a RESTART checkpoint waits
+// for them so the file cannot grow without bound.
+type checkpointer struct {
+	db   *sql.DB
+	stop chan struct{}
+	done chan struct{}
+}
+
+const walRestartPages = 100_000 // ~400 MB of 4 KiB pages
+
+func startCheckpointer(path string) (*checkpointer, error) {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	c := &checkpointer{db: db, stop: make(chan struct{}), done: make(chan struct{})}
+	go c.run()
+	return c, nil
+}
+
+func (c *checkpointer) run() {
+	defer close(c.done)
+	t := time.NewTicker(200 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-c.stop:
+			return
+		case <-t.C:
+		}
+		var busy, log, done int
+		if err := c.db.QueryRow("PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &log, &done); err != nil {
+			continue
+		}
+		if log > walRestartPages {
+			c.db.Exec("PRAGMA wal_checkpoint(RESTART)")
+		}
+	}
+}
+
+// close stops the loop and folds the whole WAL into the file.
+func (c *checkpointer) close() error {
+	close(c.stop)
+	<-c.done
+	c.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+	return c.db.Close()
 }

@@ -48,6 +48,7 @@ type DB struct {
 	// every statement afresh, and parsing was a sixth of intake's CPU.
 	// pgx caches prepared statements itself.
 	writeStmts, readStmts *stmtCache
+	ckpt                  *checkpointer // SQLite only
 }
 
 // Options configure Open.
@@ -87,6 +88,10 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 		}
 		db.write, db.read, db.dialect, db.Path = w, r, SQLite, path
 		db.writeStmts, db.readStmts = newStmtCache(w), newStmtCache(r)
+		if db.ckpt, err = startCheckpointer(path); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("store: open sqlite: %w", err)
+		}
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q (want postgres://… or a SQLite file)", opts.URL)
 	}
@@ -105,6 +110,11 @@ func (db *DB) Close() error {
 	var err error
 	db.writeStmts.close()
 	db.readStmts.close()
+	if db.ckpt != nil {
+		// After the readers and the writer are done, so the final
+		// TRUNCATE checkpoint finds nothing pinned.
+		defer db.ckpt.close()
+	}
 	if db.read != nil && db.read != db.write {
 		err = db.read.Close()
 	}

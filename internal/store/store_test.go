@@ -3,6 +3,9 @@ package store_test
 import (
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +108,45 @@ func TestTxRollbackAndErrors(t *testing.T) {
 			t.Fatalf("duplicate key: want conflict, got %v", err)
 		}
 	})
+}
+
+// TestWALIsCheckpointedBesideTheWriter: commits do not checkpoint (the
+// writer connection has wal_autocheckpoint off), yet the WAL is folded into
+// the database file in the background while the server runs, and emptied
+// on close.
+func TestWALIsCheckpointedBesideTheWriter(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Options{DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Raw().Exec(`CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)`); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 300; i++ {
+		if _, err := db.Raw().Exec(`INSERT INTO t (v) VALUES (?)`, strings.Repeat("x", 2000)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	main := filepath.Join(dir, "civicgrid.db")
+	// Within a second the background checkpoint has moved the rows into the
+	// main file (300 rows × 2 KB ≈ 600 KB).
+	deadline := time.Now().Add(3 * time.Second)
+	for {
+		st, err := os.Stat(main)
+		if err == nil && st.Size() > 500_000 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("main file %d bytes: the WAL was not checkpointed", st.Size())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := os.Stat(main + "-wal"); err == nil && st.Size() != 0 {
+		t.Fatalf("WAL holds %d bytes after close", st.Size())
+	}
 }
