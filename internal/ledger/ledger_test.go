@@ -186,6 +186,11 @@ func TestReverse(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The owner cannot squat the key the reversal will use.
+		owner := auth.Actor{UserID: "user0", Role: auth.Resident, RegionPath: villagePath}
+		if _, _, err := svc.Transfer(context.Background(), owner, ledger.NewTransfer{Key: "reverse:" + tr.ID, Debit: w[0], Credit: issuer, Amount: 1, Reason: ledger.ReasonGift}); err == nil {
+			t.Fatal("a gift to an issuer account was accepted")
+		}
 		if _, err := svc.Reverse(context.Background(), official, tr.ID, ""); errs.As(err).Field != "memo" {
 			t.Fatalf("reversal without a reason: %v", err)
 		}

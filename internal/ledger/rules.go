@@ -142,6 +142,9 @@ type Earning struct {
 // reached. Calling it again for the same source returns the same transfer.
 func Award(ctx context.Context, tx *store.Tx, e Earning) (Transfer, bool, error) {
 	if t, err := scanTransfer(tx.QueryRow(ctx, `SELECT `+transferCols+` FROM ledger_transfers WHERE idem_key = ?`, e.Key)); err == nil {
+		if t.SourceType != e.SourceType || t.SourceID != e.SourceID || t.Reason != e.Source.reason() {
+			return Transfer{}, false, &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.ledger.key_reused"}
+		}
 		return t, true, nil
 	} else if !errs.Is(err, errs.NotFound) {
 		return Transfer{}, false, err
@@ -160,6 +163,13 @@ func Award(ctx context.Context, tx *store.Tx, e Earning) (Transfer, bool, error)
 	}
 	reason := e.Source.reason()
 	if rule.DailyCap > 0 {
+		// Earnings of one wallet are serialised while the cap is counted
+		// (PostgreSQL runs them side by side otherwise).
+		if tx.Dialect() == store.Postgres {
+			if _, err := tx.Exec(ctx, `SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE`, wallet); err != nil {
+				return Transfer{}, false, err
+			}
+		}
 		day := tx.Now().In(beijing)
 		start := time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, beijing)
 		var today int64

@@ -111,16 +111,18 @@ func (s *Service) Movements(ctx context.Context, actor auth.Actor, id, before st
 		if err := canRead(actor, a); err != nil {
 			return err
 		}
-		cur := before
-		if cur == "" {
-			cur = "~"
+		// Two index range scans merged by id (ULIDs sort by time). The
+		// first page has no bound: a sentinel such as '~' would sort
+		// before letters under PostgreSQL's non-C collations.
+		bound, args := "", []any{id, id, id}
+		if before != "" {
+			bound, args = " AND id < ?", []any{id, id, before, id, before}
 		}
-		// Two index range scans merged by id (ULIDs sort by time).
 		q := `SELECT t.id, t.idem_key, t.debit_id, t.credit_id, t.amount, t.reason, t.source_type, t.source_id, COALESCE(t.reverses, ''), t.memo, t.created_by, t.created_at, c.name, c.kind, c.region_code
 			FROM ledger_transfers t JOIN ledger_accounts c ON c.id = CASE WHEN t.debit_id = ? THEN t.credit_id ELSE t.debit_id END
-			WHERE t.id IN (SELECT id FROM ledger_transfers WHERE debit_id = ? AND id < ? UNION ALL SELECT id FROM ledger_transfers WHERE credit_id = ? AND id < ?)
+			WHERE t.id IN (SELECT id FROM ledger_transfers WHERE debit_id = ?` + bound + ` UNION ALL SELECT id FROM ledger_transfers WHERE credit_id = ?` + bound + `)
 			ORDER BY t.id DESC LIMIT ?`
-		rows, err := tx.Query(ctx, q, id, id, cur, id, cur, limit+1)
+		rows, err := tx.Query(ctx, q, append(args, limit+1)...)
 		if err != nil {
 			return err
 		}
@@ -151,13 +153,16 @@ func (s *Service) Movements(ctx context.Context, actor auth.Actor, id, before st
 // Transfer posts a manual transfer: an award or correction by someone who
 // manages points for both accounts' regions, or a gift from one's own
 // wallet.
-func (s *Service) Transfer(ctx context.Context, actor auth.Actor, n NewTransfer) (Transfer, bool, error) {
+func (s *Service) Transfer(ctx context.Context, actor auth.Actor, n NewTransfer) (t Transfer, replay bool, err error) {
 	if err := n.Validate(); err != nil {
 		return Transfer{}, false, err
 	}
-	var t Transfer
-	var replay bool
-	err := Retry(ctx, s.db, func(tx *store.Tx) error {
+	// A caller's key lives in the caller's own namespace, so it can never
+	// take a key the platform derives from a source (hours:…, reverse:…).
+	ns := "user:" + actor.UserID + ":"
+	n.Key = ns + n.Key
+	defer func() { t.Key = strings.TrimPrefix(t.Key, ns) }()
+	err = Retry(ctx, s.db, func(tx *store.Tx) error {
 		d, err := GetAccount(ctx, tx, n.Debit)
 		if errs.Is(err, errs.NotFound) {
 			return errs.Field("debit", "err.not_found")
