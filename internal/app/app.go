@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strconv"
 	"time"
 
 	"civicgrid/internal/account"
@@ -180,6 +181,12 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Ledger = ledger.NewService(db)
 	m.Vol = volunteer.New(db, keys, m.Regions, ledger.Earner{}, volunteer.DefaultConfig)
 	m.Markets = market.New(db, m.Regions)
+	m.Markets.SetCounterCodes(func(userID string, window int64) string {
+		// Six digits from a keyed hash of the person and the time window.
+		h := keys.BlindIndex("counter", userID+"/"+strconv.FormatInt(window, 10))
+		n, _ := strconv.ParseUint(h[:12], 16, 64)
+		return fmt.Sprintf("%06d", n%1_000_000)
+	})
 	m.Suggestions = suggest.New(db, keys, m.Regions)
 	m.Surveys = survey.New(db, m.Regions, filepath.Join(m.Config.DataDir, "exports"))
 	m.Surveys.OnNamedResponse(ledger.Earner{}.AwardSurvey)

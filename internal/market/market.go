@@ -71,6 +71,32 @@ type Regions interface {
 type Service struct {
 	db      *store.DB
 	regions Regions
+	codes   func(userID string, window int64) string
+}
+
+// CounterWindow is how long a buyer's counter code is valid (this window
+// and the one before).
+const CounterWindow = 5 * time.Minute
+
+// SetCounterCodes sets the keyed function that makes a buyer's counter code
+// for a time window: the buyer shows it from their wallet page, and a keeper
+// can redeem their points only with it.
+func (s *Service) SetCounterCodes(fn func(userID string, window int64) string) { s.codes = fn }
+
+// CounterCode is the actor's current code for counter sales.
+func (s *Service) CounterCode(userID string, now time.Time) string {
+	if s.codes == nil || userID == "" {
+		return ""
+	}
+	return s.codes(userID, now.Unix()/int64(CounterWindow/time.Second))
+}
+
+func (s *Service) counterCodeValid(userID, code string, now time.Time) bool {
+	if s.codes == nil || strings.TrimSpace(code) == "" {
+		return false
+	}
+	w := now.Unix() / int64(CounterWindow/time.Second)
+	return code == s.codes(userID, w) || code == s.codes(userID, w-1)
 }
 
 // New wires the service.

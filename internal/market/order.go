@@ -39,9 +39,11 @@ type NewOrder struct {
 	ItemID   string `json:"item_id"`
 	Qty      int64  `json:"qty"`
 	Key      string `json:"idempotency_key"` // a retry with the same key returns the first order
-	// BuyerUserID is set by a keeper selling at the counter; online the
+	// BuyerUserID is set by a keeper selling at the counter, with the code
+	// the buyer shows from their wallet page (their consent); online the
 	// buyer is the actor.
 	BuyerUserID string `json:"buyer_user_id"`
+	BuyerCode   string `json:"buyer_code"`
 }
 
 const orderCols = `o.id, o.market_id, m.name, o.item_id, i.name, o.qty, o.amount, o.user_id, COALESCE(u.display_name, ''), o.wallet_id, o.hold_id, o.pickup_day, o.channel, o.status, o.created_at, o.settled_at`
@@ -81,6 +83,9 @@ func (s *Service) Place(ctx context.Context, actor auth.Actor, n NewOrder) (Orde
 	buyer := actor.UserID
 	if counter {
 		buyer = n.BuyerUserID
+		if !s.counterCodeValid(buyer, n.BuyerCode, time.Now()) {
+			return Order{}, errs.Field("buyer_code", "err.market.buyer_code")
+		}
 	}
 	var o Order
 	err := ledger.Retry(ctx, s.db, func(tx *store.Tx) error {

@@ -620,6 +620,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 // Wallet.
 
 type walletData struct {
+	Code      string // for counter sales, valid a few minutes
 	Account   ledger.Account
 	Holds     []ledger.Hold
 	Movements []movementRow
@@ -644,7 +645,7 @@ func (s *Server) walletPage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	d := &walletData{Account: acc, Holds: holds}
+	d := &walletData{Account: acc, Holds: holds, Code: s.markets.CounterCode(p.Actor.UserID, time.Now())}
 	for _, m := range ms {
 		cp := m.Counterparty
 		if m.CounterKind == ledger.Issuer {
@@ -762,7 +763,7 @@ func (s *Server) placeOrder(w http.ResponseWriter, r *http.Request) {
 			s.marketFail(w, r, errs.Field("buyer", "err.market.no_buyer"))
 			return
 		}
-		in.BuyerUserID = u.ID
+		in.BuyerUserID, in.BuyerCode = u.ID, strings.TrimSpace(r.PostFormValue("buyer_code"))
 	}
 	if _, err := s.markets.Place(r.Context(), actor, in); err != nil {
 		s.marketFail(w, r, err)

@@ -6,6 +6,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -161,6 +162,16 @@ func TestCounterSale(t *testing.T) {
 	county.postJSON("/api/v1/ledger/transfers", map[string]any{"idempotency_key": fmt.Sprint("counter-seed-", time.Now().UnixNano()), "debit": issuer.ID, "credit": wallet.ID, "amount": 100, "reason": "award"}).want(http.StatusCreated)
 	keeper := e.login(t, "demo_leader")
 	form := url.Values{"csrf": {keeper.csrf()}, "key": {fmt.Sprint("c", time.Now().UnixNano())}, "item_id": {m.Items[0].ID}, "qty": {"1"}, "buyer": {"demo_resident"}}
+	// Without the buyer's code the keeper cannot spend their points.
+	if r := keeper.postForm("/markets/"+shops.Items[0].ID+"/orders", form); r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "兑换码不正确") {
+		t.Fatalf("counter sale without the buyer's code: %s", r)
+	}
+	wpage := e.login(t, "demo_resident").get("/wallet").want(http.StatusOK)
+	code := regexp.MustCompile(`data-testid="counter-code">(\d{6})<`).FindStringSubmatch(string(wpage.Body))
+	if code == nil {
+		t.Fatalf("no counter code on the wallet page:\n%s", wpage.Body)
+	}
+	form.Set("buyer_code", code[1])
 	keeper.postForm("/markets/"+shops.Items[0].ID+"/orders", form).want(http.StatusSeeOther)
 	var orders struct {
 		Items []struct{ Status, Channel string }
