@@ -263,6 +263,11 @@ func (s *Service) CreateActivity(ctx context.Context, actor auth.Actor, in NewAc
 			if err := canRunTeam(actor, t); err != nil {
 				return err
 			}
+			// A team works in its own area: a leader cannot put an
+			// activity (and its points) in another county.
+			if !strings.HasPrefix(g.Path, t.RegionPath) && actor.Authorize(auth.VolunteerManage, g.Path) != nil {
+				return errs.Field("lng", "err.volunteer.outside_team")
+			}
 		} else if err := actor.Authorize(auth.VolunteerManage, g.Path); err != nil {
 			return err
 		}
@@ -787,6 +792,9 @@ func (s *Service) MarkByHand(ctx context.Context, actor auth.Actor, signupID str
 		if err := s.canOrganise(ctx, tx, actor, a); err != nil {
 			return err
 		}
+		if g.userID == actor.UserID && actor.Authorize(auth.VolunteerManage, a.RegionPath) != nil {
+			return errs.New(errs.Forbidden, "err.volunteer.own_record")
+		}
 		if g.Status != "approved" {
 			return errs.New(errs.Conflict, "err.volunteer.not_signed_up")
 		}
@@ -855,10 +863,25 @@ func (s *Service) ApproveHours(ctx context.Context, actor auth.Actor, activityID
 	if err != nil {
 		return 0, err
 	}
+	// One's own hours are approved by someone else: a team leader who is
+	// also a volunteer cannot pay themselves.
+	staff := actor.Authorize(auth.VolunteerManage, a.RegionPath) == nil
 	done := 0
 	for chunk := range slices.Chunk(todo, 500) {
 		err := s.db.Write(ctx, func(tx *store.Tx) error {
 			for _, g := range chunk {
+				if g.userID == actor.UserID && !staff {
+					continue
+				}
+				// The minutes as they are now (a no-show or a late
+				// check-out may have changed them since they were listed).
+				var minutes int64
+				err := tx.QueryRow(ctx, `SELECT minutes FROM signups WHERE id = ? AND status = 'approved' AND hours_status = 'none' AND minutes > 0`, g.ID).Scan(&minutes)
+				if errs.Is(err, errs.NotFound) {
+					continue
+				} else if err != nil {
+					return err
+				}
 				res, err := tx.Exec(ctx, `UPDATE signups SET hours_status = 'approved', approved_by = ?, approved_at = ? WHERE id = ? AND hours_status = 'none'`, actor.UserID, tx.NowText(), g.ID)
 				if err != nil {
 					return err
@@ -867,17 +890,17 @@ func (s *Service) ApproveHours(ctx context.Context, actor auth.Actor, activityID
 					continue
 				}
 				if s.earner != nil && g.userID != "" {
-					if err := s.earner.AwardHours(ctx, tx, g.ID, g.Minutes, a.RegionPath, g.userID); err != nil {
+					if err := s.earner.AwardHours(ctx, tx, g.ID, minutes, a.RegionPath, g.userID); err != nil {
 						return err
 					}
 				}
+				done++
 			}
 			return nil
 		})
 		if err != nil {
 			return done, err
 		}
-		done += len(chunk)
 	}
 	return done, nil
 }

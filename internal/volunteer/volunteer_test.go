@@ -204,6 +204,13 @@ func TestJourney(t *testing.T) {
 			t.Fatalf("minutes %d, want 180 (capped at the window)", out0.Minutes)
 		}
 		check(w.vol.MarkByHand(ctx, w.leader, s2id, volunteer.Mark{What: "out", At: act.EndsAt.Add(-30 * time.Minute), Reason: "手机没电"}))(t)
+		// A county-B point is outside the team's area.
+		far := na
+		far.Lng, far.Lat = 115.1, 34.2
+		far.StartsAt, far.EndsAt = w.clock.Add(time.Hour), w.clock.Add(2*time.Hour)
+		if _, err := w.vol.CreateActivity(ctx, w.leader, far); errs.As(err).Key != "err.volunteer.outside_team" {
+			t.Fatalf("activity outside the team's area: %v", err)
+		}
 		// Approve all: points arrive (10/h: 30 and 20).
 		n := check(w.vol.ApproveHours(ctx, w.leader, act.ID, nil))(t)
 		if n != 2 {
@@ -429,6 +436,32 @@ func FuzzParseRows(f *testing.F) {
 			if v.Name == "" || v.GridCode == "" || len(v.Phone) < 7 {
 				t.Fatalf("invalid row accepted: %+v", v)
 			}
+		}
+	})
+}
+
+// TestLeaderCannotPayThemselves: a team leader who is also a volunteer can
+// neither record nor approve their own hours; staff can.
+func TestLeaderCannotPayThemselves(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		ctx := w.ctx
+		team := check(w.vol.CreateTeam(ctx, w.admin, volunteer.NewTeam{RegionCode: regiontest.VillA1a, Name: "队", LeaderUserID: w.leader.UserID}))(t)
+		check(w.vol.Register(ctx, w.leader, volunteer.NewVolunteer{Name: "队长", Phone: "13800000099", GridCode: regiontest.GridA1a1}))(t)
+		act := check(w.vol.CreateActivity(ctx, w.leader, volunteer.NewActivity{TeamID: team.ID, Title: "巡河", Domain: "ecology", Lng: lng, Lat: lat,
+			StartsAt: w.clock.Add(time.Hour), EndsAt: w.clock.Add(4 * time.Hour), Quotas: map[string]int{"": 5}}))(t)
+		g := check(w.vol.SignUp(ctx, w.leader, act.ID, ""))(t)
+		w.clock = act.StartsAt.Add(10 * time.Minute)
+		if _, err := w.vol.MarkByHand(ctx, w.leader, g.ID, volunteer.Mark{What: "in", At: act.StartsAt, Reason: "到了"}); errs.CodeOf(err) != errs.Forbidden {
+			t.Fatalf("leader marked their own arrival: %v", err)
+		}
+		check(w.vol.MarkByHand(ctx, w.admin, g.ID, volunteer.Mark{What: "in", At: act.StartsAt, Reason: "手机没电"}))(t)
+		check(w.vol.MarkByHand(ctx, w.admin, g.ID, volunteer.Mark{What: "out", At: act.StartsAt.Add(2 * time.Hour), Reason: "手机没电"}))(t)
+		if n := check(w.vol.ApproveHours(ctx, w.leader, act.ID, nil))(t); n != 0 {
+			t.Fatalf("the leader approved %d of their own", n)
+		}
+		if n := check(w.vol.ApproveHours(ctx, w.admin, act.ID, nil))(t); n != 1 {
+			t.Fatalf("staff approved %d", n)
 		}
 	})
 }

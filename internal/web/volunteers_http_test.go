@@ -218,7 +218,9 @@ func TestRevealVolunteerIsAudited(t *testing.T) {
 	if strings.Contains(got.Value, "*") || len(got.Value) < 11 {
 		t.Fatalf("revealed %q", got.Value)
 	}
-	var audit struct{ Items []struct{ Action, ObjectID, Actor string } }
+	var audit struct {
+		Items []struct{ Action, ObjectID, Actor string }
+	}
 	e.as(t, "demo_city").get("/api/v1/audit?object_type=volunteer&object_id=" + id).want(http.StatusOK).decode(&audit)
 	if len(audit.Items) == 0 || audit.Items[0].Action != "reveal.phone" || audit.Items[0].Actor != "demo_grid" {
 		t.Fatalf("audit %+v", audit.Items)
