@@ -81,6 +81,11 @@ func (s *Service) CreateCampaign(ctx context.Context, actor auth.Actor, c Campai
 			if err := tx.QueryRow(ctx, `SELECT region_path FROM questionnaires WHERE id = ?`, c.QuestionnaireID).Scan(&qpath); err != nil || !strings.HasPrefix(qpath, r.Path) && !strings.HasPrefix(r.Path, qpath) {
 				return errs.Field("questionnaire_id", "err.not_found")
 			}
+			// Opening the campaign opens its questionnaire: the actor
+			// must manage that questionnaire too.
+			if err := actor.Authorize(auth.SurveyManage, qpath); err != nil {
+				return errs.Field("questionnaire_id", "err.out_of_scope")
+			}
 		}
 		c.CreatedAt = tx.Now()
 		_, err := tx.Exec(ctx, `INSERT INTO campaigns (id, title, topic, description, region_code, region_path, regions, starts_at, ends_at, questionnaire_id, open_call, created_by, created_at)
@@ -176,6 +181,13 @@ func (s *Service) SetCampaignStatus(ctx context.Context, actor auth.Actor, id, s
 			return err
 		}
 		if c.QuestionnaireID != "" {
+			var qpath string
+			if err := tx.QueryRow(ctx, `SELECT region_path FROM questionnaires WHERE id = ?`, c.QuestionnaireID).Scan(&qpath); err != nil {
+				return err
+			}
+			if err := actor.Authorize(auth.SurveyManage, qpath); err != nil {
+				return err
+			}
 			_, err = tx.Exec(ctx, `UPDATE questionnaires SET status = ?, updated_at = ? WHERE id = ?`, status, tx.NowText(), c.QuestionnaireID)
 		}
 		return err

@@ -70,9 +70,9 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 			return Receipt{}, errs.New(errs.Unauthorized, "err.survey.sign_in")
 		}
 		respondent = actor.UserID
-		if sub.RegionCode == "" {
-			sub.RegionCode = actor.RegionCode
-		}
+		// A named respondent counts where their account is, whatever the
+		// form says: quotas cannot be dodged by naming another region.
+		sub.RegionCode = actor.RegionCode
 	}
 	var regionPath string
 	if sub.RegionCode != "" {
@@ -86,6 +86,31 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 		regionPath = r.Path
 	} else if q.RegionPath != "" {
 		regionPath = q.RegionPath
+	}
+	// With quotas, the region must be as precise as the finest quota, or
+	// an answer from nowhere in particular would escape them all.
+	var quotaPaths []string
+	if err := s.db.Read(ctx, func(tx *store.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT region_path FROM questionnaire_quotas WHERE questionnaire_id = ?`, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				return err
+			}
+			quotaPaths = append(quotaPaths, p)
+		}
+		return rows.Err()
+	}); err != nil {
+		return Receipt{}, err
+	}
+	for _, p := range quotaPaths {
+		if strings.Count(regionPath, "/") < strings.Count(p, "/") {
+			return Receipt{}, errs.Field("region_code", "err.survey.region_needed")
+		}
 	}
 	now := s.now()
 	clean, problems := s.form(q).Check(sub.Answers, now.In(beijing).Format("2006-01-02"))
@@ -104,10 +129,13 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 	day := rec.SubmittedAt.In(beijing).Format("2006-01-02")
 	choices := choiceRows(q.Schema, clean)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
-		var old string
-		var oldAt string
-		err := tx.QueryRow(ctx, `SELECT id, submitted_at FROM responses WHERE questionnaire_id = ? AND idem_key = ?`, id, sub.Key).Scan(&old, &oldAt)
+		var old, oldAt, oldBy string
+		err := tx.QueryRow(ctx, `SELECT id, submitted_at, COALESCE(respondent_id, '') FROM responses WHERE questionnaire_id = ? AND idem_key = ?`, id, sub.Key).Scan(&old, &oldAt, &oldBy)
 		if err == nil {
+			if respondent != nil && oldBy != respondent {
+				// Someone else's key: never take their answer for this one's.
+				return errs.Field("idempotency_key", "err.survey.key_taken")
+			}
 			rec.ID, rec.Replay = old, true
 			rec.SubmittedAt, _ = store.ParseTime(oldAt)
 			return nil
@@ -123,7 +151,7 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 			}
 		}
 		// Quotas of every region above the respondent's: all must have room.
-		rows, err := tx.Query(ctx, `SELECT region_code, quota, used FROM questionnaire_quotas WHERE questionnaire_id = ? AND ? LIKE region_path || '%'`, id, regionPath)
+		rows, err := tx.Query(ctx, `SELECT region_code, quota, used FROM questionnaire_quotas WHERE questionnaire_id = ? AND ? LIKE region_path || '%' ORDER BY region_code`, id, regionPath)
 		if err != nil {
 			return err
 		}

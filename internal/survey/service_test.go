@@ -104,6 +104,12 @@ func TestResponsesQuotasAndResults(t *testing.T) {
 		if _, err := sub("b3", regiontest.VillB1a, map[string]any{"visited": "no"}); errs.As(err).Key != "err.survey.quota_full" || !strings.Contains(fmt.Sprint(errs.As(err).Args), "曹县") {
 			t.Fatalf("county B over quota: %v", err)
 		}
+		// Naming no region, or only the city, does not escape the county quota.
+		for _, region := range []string{"", regiontest.City} {
+			if _, err := sub("b4"+region, region, map[string]any{"visited": "no"}); errs.As(err).Key != "err.survey.region_needed" {
+				t.Fatalf("region %q with county quotas: %v", region, err)
+			}
+		}
 		res, err := svc.Results(ctx, official, q.ID, "zh-CN", survey.Filter{})
 		if err != nil {
 			t.Fatal(err)
@@ -228,6 +234,24 @@ func TestNamedOncePerPerson(t *testing.T) {
 		}
 		if awarded != 1 {
 			t.Fatalf("the named response was rewarded %d times", awarded)
+		}
+	})
+}
+
+// TestCampaignCannotOpenAQuestionnaireAbove: a county official cannot
+// attach (and so open or close) the city's questionnaire.
+func TestCampaignCannotOpenAQuestionnaireAbove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc, city := setup(t, db)
+		ctx := context.Background()
+		q, err := svc.Create(ctx, city, survey.NewQuestionnaire{Schema: festival(), Mode: survey.Anonymous, RegionCode: regiontest.City})
+		if err != nil {
+			t.Fatal(err)
+		}
+		county := auth.Actor{UserID: "o2", Role: auth.Official, RegionCode: regiontest.CountyA, RegionPath: "/371700/371722/"}
+		_, err = svc.CreateCampaign(ctx, county, survey.Campaign{Title: "县里的征集", RegionCode: regiontest.CountyA, StartsAt: time.Now(), EndsAt: time.Now().Add(time.Hour), QuestionnaireID: q.ID})
+		if e := errs.As(err); e.Field != "questionnaire_id" {
+			t.Fatalf("county campaign with the city's questionnaire: %v", err)
 		}
 	})
 }
