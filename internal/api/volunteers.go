@@ -122,7 +122,7 @@ func (h *Handlers) IssueCertificate(w http.ResponseWriter, r *http.Request) {
 
 // VerifyCertificate is the public check of a certificate.
 func (h *Handlers) VerifyCertificate(w http.ResponseWriter, r *http.Request) {
-	c, err := h.Volunteers.VerifyCertificate(r.Context(), r.PathValue("no"))
+	c, err := h.Volunteers.PublicCheck(r.Context(), r.PathValue("no"))
 	if err != nil {
 		h.fail(w, r, err)
 		return

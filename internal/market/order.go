@@ -91,6 +91,9 @@ func (s *Service) Place(ctx context.Context, actor auth.Actor, n NewOrder) (Orde
 	err := ledger.Retry(ctx, s.db, func(tx *store.Tx) error {
 		key := "order:" + buyer + ":" + n.Key
 		if old, err := scanOrder(tx.QueryRow(ctx, `SELECT `+orderCols+orderFrom+` JOIN ledger_holds h ON h.id = o.hold_id WHERE h.idem_key = ?`, key)); err == nil {
+			if old.MarketID != n.MarketID || old.ItemID != n.ItemID || old.Qty != n.Qty {
+				return &errs.Error{Code: errs.Conflict, Field: "idempotency_key", Key: "err.ledger.key_reused"}
+			}
 			o = old
 			return nil
 		} else if !errs.Is(err, errs.NotFound) {
@@ -122,12 +125,23 @@ func (s *Service) Place(ctx context.Context, actor auth.Actor, n NewOrder) (Orde
 		if counter {
 			day = Day{Day: now.In(beijing).Format("2006-01-02"), Opens: "00:00", Closes: "23:59"}
 		} else {
-			err := tx.QueryRow(ctx, `SELECT day, opens, closes FROM market_days WHERE market_id = ? AND day >= ? ORDER BY day LIMIT 3`, m.ID, now.In(beijing).Format("2006-01-02")).
-				Scan(&day.Day, &day.Opens, &day.Closes)
-			if errs.Is(err, errs.NotFound) || (err == nil && !day.End().After(now)) {
-				return errs.New(errs.Conflict, "err.market.no_day")
-			} else if err != nil {
+			// The first redemption day that has not closed yet (today's
+			// may be over while later ones are open).
+			rows, err := tx.Query(ctx, `SELECT day, opens, closes FROM market_days WHERE market_id = ? AND day >= ? ORDER BY day LIMIT 3`, m.ID, now.In(beijing).Format("2006-01-02"))
+			if err != nil {
 				return err
+			}
+			found := false
+			for rows.Next() && !found {
+				if err := rows.Scan(&day.Day, &day.Opens, &day.Closes); err != nil {
+					rows.Close()
+					return err
+				}
+				found = day.End().After(now)
+			}
+			rows.Close()
+			if !found {
+				return errs.New(errs.Conflict, "err.market.no_day")
 			}
 		}
 		res, err := tx.Exec(ctx, `UPDATE market_items SET stock = stock - ? WHERE id = ? AND stock >= ?`, n.Qty, it.ID, n.Qty)

@@ -2,6 +2,8 @@ package volunteer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -88,7 +90,7 @@ func (s *Service) Record(ctx context.Context, actor auth.Actor, volunteerID stri
 // Certificate is an issued certificate of service.
 type Certificate struct {
 	No          string    `json:"no"`
-	VolunteerID string    `json:"volunteer_id"`
+	VolunteerID string    `json:"volunteer_id,omitempty"`
 	VolunteerNo string    `json:"volunteer_no"`
 	Name        string    `json:"name"` // in full on the volunteer's own copy, masked on the public check
 	IssuedBy    string    `json:"issued_by"`
@@ -141,15 +143,15 @@ func (s *Service) IssueCertificate(ctx context.Context, actor auth.Actor, volunt
 			}
 		}
 		now := tx.Now()
-		var seq int64
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM certificates`).Scan(&seq); err != nil {
-			return err
-		}
 		county := "0"
 		if len(parts) > 1 {
 			county = parts[1]
 		}
-		c = Certificate{No: fmt.Sprintf("ZS-%s-%d-%06d", county, now.In(beijing).Year(), seq+1), VolunteerID: v.ID, VolunteerNo: v.No, Name: v.name,
+		// A random part: numbers cannot be walked through the public
+		// check, and two issued at once cannot collide.
+		var b [5]byte
+		rand.Read(b[:])
+		c = Certificate{No: fmt.Sprintf("ZS-%s-%d-%s", county, now.In(beijing).Year(), base32.StdEncoding.EncodeToString(b[:])), VolunteerID: v.ID, VolunteerNo: v.No, Name: v.name,
 			IssuedBy: issuer, IssuedAt: now, Minutes: r.Minutes, Activities: int64(len(r.Entries)), Entries: r.Entries, Valid: true}
 		c.Digest = digest(c.No, c.VolunteerNo, r.Entries)
 		_, err = tx.Exec(ctx, `INSERT INTO certificates (no, volunteer_id, issued_by, issued_at, minutes, activities, digest, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -193,6 +195,14 @@ func (s *Service) VerifyCertificate(ctx context.Context, no string) (Certificate
 		c.Valid = digest(c.No, c.VolunteerNo, upTo) == c.Digest
 		return nil
 	})
+	return c, err
+}
+
+// PublicCheck is VerifyCertificate as anyone may see it: without the
+// volunteer's internal id.
+func (s *Service) PublicCheck(ctx context.Context, no string) (Certificate, error) {
+	c, err := s.VerifyCertificate(ctx, no)
+	c.VolunteerID = ""
 	return c, err
 }
 

@@ -187,6 +187,10 @@ func (s *Service) Register(ctx context.Context, actor auth.Actor, in NewVoluntee
 		if err := actor.Authorize(auth.VolunteerManage, g.Path); err != nil {
 			return Volunteer{}, err
 		}
+	} else if in.IDNumber != "" && actor.Authorize(auth.VolunteerManage, g.Path) != nil {
+		// An ID number is recorded by staff who have seen the card: taken
+		// from anyone, it would let them test whose number is registered.
+		return Volunteer{}, errs.Field("id_number", "err.volunteer.id_by_staff")
 	}
 	var v Volunteer
 	err := s.db.Write(ctx, func(tx *store.Tx) error {

@@ -120,6 +120,11 @@ func TestJourney(t *testing.T) {
 		}
 		_, err := w.vol.Register(ctx, w.users[0], volunteer.NewVolunteer{Name: "again", Phone: "13800000009", GridCode: regiontest.GridA1a1})
 		wantErr(t, err, "err.volunteer.already")
+		// An ID number is not taken from the person themselves (it would
+		// let anyone test whose number is registered).
+		extra := addUser(t, db, "v9", auth.Volunteer, regiontest.VillA1a, villagePath)
+		_, err = w.vol.Register(ctx, extra, volunteer.NewVolunteer{Name: "某某", Phone: "13800000019", IDNumber: "11010519491231002X", GridCode: regiontest.GridA1a1})
+		wantErr(t, err, "err.volunteer.id_by_staff")
 		// A volunteer who is not the leader cannot create the team's activity.
 		na := volunteer.NewActivity{TeamID: team.ID, Title: "义诊进社区", Domain: "livelihood", Lng: lng, Lat: lat,
 			StartsAt: w.clock.Add(2 * time.Hour), EndsAt: w.clock.Add(5 * time.Hour), Quotas: map[string]int{"": 1, "nurse": 1}}
@@ -274,6 +279,12 @@ func TestJourney(t *testing.T) {
 		pub := check(w.vol.VerifyCertificate(ctx, c.No))(t)
 		if !pub.Valid || pub.Name == "张0三" || pub.VolunteerNo != vols[0].No {
 			t.Fatalf("public check %+v", pub)
+		}
+		if p := check(w.vol.PublicCheck(ctx, c.No))(t); p.VolunteerID != "" || !p.Valid {
+			t.Fatalf("public check shows the internal id: %+v", p)
+		}
+		if again := check(w.vol.IssueCertificate(ctx, w.users[0], vols[0].ID))(t); again.No == c.No || len(strings.Split(again.No, "-")[3]) != 8 {
+			t.Fatalf("certificate numbers %s and %s", c.No, again.No)
 		}
 		if _, err := w.vol.IssueCertificate(ctx, w.users[1], vols[0].ID); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("someone else's certificate: %v", err)

@@ -455,17 +455,31 @@ func (s *Server) resultsPage(w http.ResponseWriter, r *http.Request) {
 	}
 	qs := r.URL.Query()
 	d := &resultsData{Q: q, Region: qs.Get("region"), From: qs.Get("from"), To: qs.Get("to"), A: qs.Get("a"), B: qs.Get("b")}
+	// A filter that cannot be read is an error, never "no filter": the
+	// page (and an export from it) must not show more than was asked.
 	var f survey.Filter
 	if d.Region != "" {
-		if reg, ok := s.regions.Lookup(d.Region); ok {
-			f.RegionPath = reg.Path
+		reg, ok := s.regions.Lookup(d.Region)
+		if !ok {
+			s.errorPage(w, r, errs.Field("region", "err.not_found"))
+			return
 		}
+		f.RegionPath = reg.Path
 	}
-	if t, err := time.ParseInLocation("2006-01-02", d.From, chinaTime); err == nil {
-		f.From = t
-	}
-	if t, err := time.ParseInLocation("2006-01-02", d.To, chinaTime); err == nil {
-		f.To = t.Add(24 * time.Hour)
+	for _, x := range []struct {
+		v   string
+		to  *time.Time
+		add time.Duration
+	}{{d.From, &f.From, 0}, {d.To, &f.To, 24 * time.Hour}} {
+		if x.v == "" {
+			continue
+		}
+		t, err := time.ParseInLocation("2006-01-02", x.v, chinaTime)
+		if err != nil {
+			s.errorPage(w, r, errs.Field("from", "err.invalid_date"))
+			return
+		}
+		*x.to = t.Add(x.add)
 	}
 	d.Results, err = s.surveys.Results(r.Context(), p.Actor, id, string(p.Lang), f)
 	if err != nil {
@@ -504,9 +518,12 @@ func (s *Server) startExport(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	var f survey.Filter
 	if code := r.PostFormValue("region"); code != "" {
-		if reg, ok := s.regions.Lookup(code); ok {
-			f.RegionPath = reg.Path
+		reg, ok := s.regions.Lookup(code)
+		if !ok {
+			s.errorPage(w, r, errs.Field("region", "err.not_found"))
+			return
 		}
+		f.RegionPath = reg.Path
 	}
 	j, err := s.surveys.StartExport(r.Context(), p.Actor, id, r.PostFormValue("format"), string(p.Lang), f)
 	if err != nil {

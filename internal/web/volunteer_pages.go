@@ -605,7 +605,7 @@ func (s *Server) issueCertificate(w http.ResponseWriter, r *http.Request) {
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 	p := s.page(r, "", "", nil)
 	p.Title = p.T("vol.verify")
-	c, err := s.vol.VerifyCertificate(r.Context(), r.PathValue("no"))
+	c, err := s.vol.PublicCheck(r.Context(), r.PathValue("no"))
 	if err != nil {
 		s.errorPage(w, r, err)
 		return
