@@ -3,8 +3,8 @@ package volunteer
 import (
 	"context"
 	"crypto/rand"
-	"encoding/base32"
 	"crypto/sha256"
+	"encoding/base32"
 	"encoding/hex"
 	"fmt"
 	"strings"
