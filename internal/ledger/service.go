@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"time"
 
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
@@ -318,32 +317,4 @@ func (s *Service) Rules(ctx context.Context, actor auth.Actor, path string) ([]R
 		return nil
 	})
 	return out, err
-}
-
-// ExpireHolds voids holds past their expiry (the markets return the stock).
-// It is called by the scheduler; it returns the holds it expired.
-func ExpireHolds(ctx context.Context, tx *store.Tx, now time.Time, limit int) ([]Hold, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM ledger_holds WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?`, store.FormatTime(now), limit)
-	if err != nil {
-		return nil, err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	var out []Hold
-	for _, id := range ids {
-		h, err := SettleHold(ctx, tx, id, HoldExpired, "system")
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, nil
 }

@@ -47,6 +47,10 @@ type Item struct {
 	Price    int64  `json:"price"`
 	Stock    int64  `json:"stock"` // available now (orders held are already taken off)
 	Active   bool   `json:"active"`
+	// StockWas, when changing an item, is the stock the change was based
+	// on: the change is then applied as a difference, so orders reserved
+	// meanwhile are not undone. Without it the stock is set as given.
+	StockWas *int64 `json:"stock_was,omitempty"`
 }
 
 // Day is a redemption day in Beijing time.
@@ -331,16 +335,23 @@ func (s *Service) SaveItem(ctx context.Context, actor auth.Actor, it Item) (Item
 				it.ID, it.MarketID, it.Name, it.Kind, it.Price, it.Stock, tx.NowText())
 			return err
 		}
-		res, err := tx.Exec(ctx, `UPDATE market_items SET name = ?, kind = ?, price = ?, stock = ?, active = ? WHERE id = ? AND market_id = ?`,
-			it.Name, it.Kind, it.Price, it.Stock, boolInt(it.Active), it.ID, it.MarketID)
+		q, args := `UPDATE market_items SET name = ?, kind = ?, price = ?, stock = ?, active = ? WHERE id = ? AND market_id = ?`,
+			[]any{it.Name, it.Kind, it.Price, it.Stock, boolInt(it.Active), it.ID, it.MarketID}
+		if it.StockWas != nil {
+			d := it.Stock - *it.StockWas
+			q, args = `UPDATE market_items SET name = ?, kind = ?, price = ?, stock = stock + ?, active = ? WHERE id = ? AND market_id = ? AND stock + ? >= 0`,
+				[]any{it.Name, it.Kind, it.Price, d, boolInt(it.Active), it.ID, it.MarketID, d}
+		}
+		res, err := tx.Exec(ctx, q, args...)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return errs.Field("id", "err.not_found")
 		}
-		return nil
+		return tx.QueryRow(ctx, `SELECT stock FROM market_items WHERE id = ?`, it.ID).Scan(&it.Stock)
 	})
+	it.StockWas = nil
 	return it, err
 }
 

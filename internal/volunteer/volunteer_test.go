@@ -323,6 +323,13 @@ func TestOrderExpiresAndReturnsStock(t *testing.T) {
 		must(t, struct{}{}, w.mkt.AddDay(ctx, w.admin, m.ID, market.Day{Day: today.Format("2006-01-02"), Opens: "00:00", Closes: "23:59"}))
 		soap := check(w.mkt.SaveItem(ctx, w.admin, market.Item{MarketID: m.ID, Name: "肥皂", Kind: "good", Price: 10, Stock: 5}))(t)
 		o := check(w.mkt.Place(ctx, w.users[0], market.NewOrder{MarketID: m.ID, ItemID: soap.ID, Qty: 3, Key: "a"}))(t)
+		// The keeper adds one to the stock from a form loaded before the
+		// order: the reservation is kept (5 − 3 + 1 = 3, not 6).
+		was := int64(5)
+		edited := check(w.mkt.SaveItem(ctx, w.admin, market.Item{ID: soap.ID, MarketID: m.ID, Name: "肥皂", Kind: "good", Price: 10, Stock: 6, StockWas: &was, Active: true}))(t)
+		if edited.Stock != 3 {
+			t.Fatalf("stock %d after a stale edit, want 3", edited.Stock)
+		}
 		// The day passes: the scheduler expires the order.
 		w.clock = today.Add(48 * time.Hour)
 		n := check(w.mkt.ExpireDue(ctx))(t)
@@ -334,7 +341,7 @@ func TestOrderExpiresAndReturnsStock(t *testing.T) {
 			t.Fatalf("%+v", got)
 		}
 		mk := check(w.mkt.Get(ctx, m.ID))(t)
-		if mk.Items[0].Stock != 5 {
+		if mk.Items[0].Stock != 6 {
 			t.Fatalf("stock %d after expiry", mk.Items[0].Stock)
 		}
 		a, _, _ := ledger.NewService(db).MyWallet(ctx, w.users[0])
