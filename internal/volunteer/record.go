@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"civicgrid/internal/audit"
 	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/privacy"
@@ -213,13 +214,18 @@ func (s *Service) Certificate(ctx context.Context, actor auth.Actor, no string) 
 	if err != nil {
 		return c, err
 	}
-	err = s.db.Read(ctx, func(tx *store.Tx) error {
+	err = s.db.Write(ctx, func(tx *store.Tx) error {
 		v, err := s.scan(tx.QueryRow(ctx, `SELECT `+volCols+` FROM volunteers WHERE id = ?`, c.VolunteerID))
 		if err != nil {
 			return err
 		}
 		if v.UserID != actor.UserID || actor.UserID == "" {
 			if err := actor.Authorize(auth.VolunteerManage, v.RegionPath); err != nil {
+				return err
+			}
+			// Staff see the full name on the certificate: audited like a reveal.
+			if _, err := audit.Append(ctx, tx, audit.Entry{ActorID: actor.UserID, Actor: actor.Username, Role: string(actor.Role), Action: "reveal.certificate",
+				ObjectType: "volunteer", ObjectID: v.ID, RegionPath: v.RegionPath, IP: actor.IP, Detail: c.No}); err != nil {
 				return err
 			}
 		}
