@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -24,6 +25,43 @@ func visibleQ(b *browser, name string) bool {
 func waitQ(b *browser, name string, shown bool) {
 	b.t.Helper()
 	b.waitFor(name+" shown="+fmt.Sprint(shown), fmt.Sprintf(`(() => { const f = document.querySelector('[data-testid="q-%s"]'); return f && (!f.hidden) === %v ? "ok" : ""; })()`, name, shown), 10*time.Second)
+}
+
+// tick checks a radio button or checkbox from the page's script: a
+// synthetic mouse click lands on whatever is drawn at the input's place,
+// and the form's sticky button bar can cover an input at the bottom of the
+// screen (the click then pressed "next").
+func tick(b *browser, sel string) {
+	b.t.Helper()
+	b.do("tick "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.querySelector(%q).click()`, sel)))
+}
+
+// formStep presses a button of the answer form and waits for the next
+// page: the old document is marked, and the step is done when a complete
+// document without the mark is there. (Waiting for the navigation's
+// response sometimes missed it while the form's own request was in flight.)
+func formStep(b *browser, what, sel string) {
+	b.t.Helper()
+	b.do("mark the page before "+what, chromedp.Evaluate[chromedp.Void](`window.__before = true`))
+	// The button is pressed from the page's script, not with a synthetic
+	// mouse event: the protocol call for the mouse could stall when the
+	// page navigated away under it. The press is queued, so the call
+	// returns before the navigation starts.
+	b.do("find "+what, chromedp.WaitVisible(chromedp.CSS(sel)))
+	ctx, cancel := context.WithTimeout(b.ctx, 3*time.Second)
+	_, _ = chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`setTimeout(() => document.querySelector(%q).click(), 0)`, sel)))
+	cancel()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.__before && document.readyState === "complete"`))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.fail(what, fmt.Errorf("no new page within 20s"))
 }
 
 // settled waits until the form has asked the server which questions to show
@@ -55,32 +93,35 @@ func TestSurveyJourney(t *testing.T) {
 		t.Fatal("the satisfaction question shows before the visitor said they went")
 	}
 	visitor.choose("#region_code", "371722")
-	visitor.do("went: yes", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="yes"]`), chromedp.NodeVisible))
+	tick(visitor, `[data-testid="q-visited"] input[value="yes"]`)
 	waitQ(visitor, "satisfaction", true)
-	visitor.do("went: no", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="no"]`), chromedp.NodeVisible))
+	tick(visitor, `[data-testid="q-visited"] input[value="no"]`)
 	waitQ(visitor, "satisfaction", false)
-	visitor.do("went: yes again", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="yes"]`), chromedp.NodeVisible))
+	tick(visitor, `[data-testid="q-visited"] input[value="yes"]`)
 	waitQ(visitor, "satisfaction", true)
 	// Next without the required rating: the page says so.
 	settled(visitor)
-	visitor.load("next without the rating", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
+	formStep(visitor, "next without the rating", testid("next"))
 	if e := visitor.text(`[data-testid="q-satisfaction"] [data-testid="q-error"]`); !strings.Contains(e, "必") {
 		t.Fatalf("missing rating: %q", e)
 	}
-	visitor.do("rate 5", chromedp.Click(chromedp.CSS(`[data-testid="q-satisfaction"] input[value="5"]`), chromedp.NodeVisible))
+	tick(visitor, `[data-testid="q-satisfaction"] input[value="5"]`)
 	waitQ(visitor, "liked", true)
-	visitor.do("liked flowers", chromedp.Click(chromedp.CSS(`[data-testid="q-liked"] input[value="flowers"]`), chromedp.NodeVisible))
+	tick(visitor, `[data-testid="q-liked"] input[value="flowers"]`)
 	settled(visitor)
 	noSideScroll(visitor, "the questionnaire")
 	visitor.shot("survey-page1-phone")
-	visitor.load("next", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
+	formStep(visitor, "next", testid("next"))
 	if p := visitor.text(testid("page-of")); p != "第 2 页，共 2 页" {
 		t.Fatalf("page %q", p)
 	}
 	for _, row := range []string{"parking", "toilets", "guides"} {
-		visitor.do("rate "+row, chromedp.Click(chromedp.CSS(`input[name="services/`+row+`"][value="good"]`), chromedp.NodeVisible))
+		tick(visitor, `input[name="services/`+row+`"][value="good"]`)
 	}
-	visitor.do("tap the map", chromedp.Click(chromedp.CSS(testid("map-spot")), chromedp.NodeVisible))
+	// The map is brought to the middle of the screen first, away from the
+	// sticky buttons, since a tap must be a real one.
+	visitor.do("tap the map", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="map-spot"]').scrollIntoView({block: "center"})`),
+		chromedp.Click(chromedp.CSS(testid("map-spot")), chromedp.NodeVisible))
 	if la := eval[string](visitor, "spot latitude", `document.getElementById("spot-lat").value`); la == "" {
 		t.Fatal("tapping the map did not set the location")
 	}
@@ -90,7 +131,7 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.do("age 7", chromedp.SetValue(`input[name="age"]`, "7"))
 	settled(visitor)
 	noSideScroll(visitor, "the questionnaire's second page")
-	visitor.load("submit with a wrong age", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
+	formStep(visitor, "submit with a wrong age", testid("submit"))
 	if e := visitor.text(`[data-testid="q-age"] [data-testid="q-error"]`); e != "年龄请填写 10 到 100 之间的整数" {
 		t.Fatalf("age message %q", e)
 	}
@@ -98,7 +139,7 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.typeIn(`textarea[name="idea"]`, "希望增加公交专线")
 	settled(visitor)
 	visitor.shot("survey-page2-phone")
-	visitor.load("submit", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
+	formStep(visitor, "submit", testid("submit"))
 	if th := visitor.text(testid("thanks")); !strings.Contains(th, "提交成功") {
 		t.Fatalf("after submitting: %q", th)
 	}
@@ -136,10 +177,10 @@ func answerNo(b *browser, campaign, region string) string {
 	b.open(campaign)
 	b.load("answer", chromedp.Click(chromedp.CSS(testid("fill")), chromedp.NodeVisible))
 	b.choose("#region_code", region)
-	b.do("went: no", chromedp.Click(chromedp.CSS(`[data-testid="q-visited"] input[value="no"]`), chromedp.NodeVisible))
+	tick(b, `[data-testid="q-visited"] input[value="no"]`)
 	settled(b)
-	b.load("next", chromedp.Click(chromedp.CSS(testid("next")), chromedp.NodeVisible))
-	b.load("submit", chromedp.Click(chromedp.CSS(testid("submit")), chromedp.NodeVisible))
+	formStep(b, "next", testid("next"))
+	formStep(b, "submit", testid("submit"))
 	return eval[string](b, "the answer", `(document.querySelector('[data-testid="thanks"], [data-testid="error"]') || {textContent: ""}).textContent.trim()`)
 }
 
