@@ -11,14 +11,12 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"runtime/pprof"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"civicgrid/internal/app"
 	"civicgrid/internal/geo"
 	"civicgrid/internal/region"
 	"civicgrid/internal/store"
@@ -70,28 +68,16 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeResult, error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-bench-")
+	m, err := startDemo(ctx, cfg.Out, "bench")
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(cfg.Out, "loading demo regions into %s …\n", dir)
-	m := app.NewMain(app.Config{DataDir: dir, Demo: true, Addr: "127.0.0.1:0", Out: io.Discard})
-	if err := m.Open(ctx); err != nil {
-		return res, err
-	}
 	defer m.Close()
-	if err := m.Listen(); err != nil {
-		return res, err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- m.Serve(sctx) }()
 
 	points := gridPoints(m.Regions.Tree(), 4096)
 	cats, err := m.Cases.Categories(ctx)
 	if err != nil {
-		stop()
+		m.Stop()
 		return res, err
 	}
 	var subs []string
@@ -119,7 +105,7 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeResult, error) {
 	fmt.Fprintf(cfg.Out, "posting %d reports with %d clients …\n", cfg.N, cfg.Concurrency)
 	if cfg.Profile != nil {
 		if err := pprof.StartCPUProfile(cfg.Profile); err != nil {
-			stop()
+			m.Stop()
 			return res, err
 		}
 	}
@@ -170,8 +156,7 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeResult, error) {
 	res.P50, res.P99 = lat[len(lat)/2], lat[len(lat)*99/100]
 	_, res.Transactions = m.Cases.BatchStats()
 	busy := m.Cases.BatchBusy() - busy0
-	stop()
-	<-served
+	m.Stop()
 
 	var stored int
 	m.DB.Read(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, "SELECT count(*) FROM cases").Scan(&stored) })

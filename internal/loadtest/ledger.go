@@ -8,13 +8,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
-	"civicgrid/internal/app"
 	"civicgrid/internal/auth"
 	"civicgrid/internal/ledger"
 	"civicgrid/internal/store"
@@ -79,24 +77,11 @@ func Ledger(ctx context.Context, cfg LedgerConfig) (LedgerResult, error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-ledger-")
+	m, err := startDemo(ctx, cfg.Out, "ledger")
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(cfg.Out, "loading demo data into %s …\n", dir)
-	m := app.NewMain(app.Config{DataDir: dir, Demo: true, Addr: "127.0.0.1:0", Out: io.Discard})
-	if err := m.Open(ctx); err != nil {
-		return res, err
-	}
 	defer m.Close()
-	if err := m.Listen(); err != nil {
-		return res, err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- m.Serve(sctx) }()
 
 	admin, err := m.Accounts.ByUsername(ctx, "demo_city")
 	if err != nil {
@@ -236,7 +221,6 @@ func Ledger(ctx context.Context, cfg LedgerConfig) (LedgerResult, error) {
 	for _, p := range res.Verify.Problems {
 		fmt.Fprintln(cfg.Out, "  problem:", p)
 	}
-	stop()
-	<-served
+	m.Stop()
 	return res, nil
 }

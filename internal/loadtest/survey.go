@@ -8,7 +8,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"runtime"
 	"runtime/metrics"
 	"sort"
@@ -16,7 +15,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"civicgrid/internal/app"
 	"civicgrid/internal/auth"
 	"civicgrid/internal/demo"
 	"civicgrid/internal/store"
@@ -64,24 +62,11 @@ func Survey(ctx context.Context, cfg SurveyConfig) (SurveyResult, error) {
 	if cfg.Out == nil {
 		cfg.Out = io.Discard
 	}
-	dir, err := os.MkdirTemp("", "civicgrid-survey-")
+	m, err := startDemo(ctx, cfg.Out, "survey")
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
-	fmt.Fprintf(cfg.Out, "loading demo data into %s …\n", dir)
-	m := app.NewMain(app.Config{DataDir: dir, Demo: true, Addr: "127.0.0.1:0", Out: io.Discard})
-	if err := m.Open(ctx); err != nil {
-		return res, err
-	}
 	defer m.Close()
-	if err := m.Listen(); err != nil {
-		return res, err
-	}
-	sctx, stop := context.WithCancel(ctx)
-	defer stop()
-	served := make(chan error, 1)
-	go func() { served <- m.Serve(sctx) }()
 
 	sys := auth.System("bench")
 	q, err := m.Surveys.Create(ctx, sys, survey.NewQuestionnaire{Schema: demo.PeonySchema(), Mode: survey.Anonymous, RegionCode: "371700"})
@@ -212,8 +197,7 @@ func Survey(ctx context.Context, cfg SurveyConfig) (SurveyResult, error) {
 	res.PeakHeapMB = above()
 	fmt.Fprintf(cfg.Out, "export: csv %d bytes in %.1fs (live heap peak +%.1f MB), then xlsx %d bytes in %.1fs (peak of both +%.1f MB); live heap %.0f MB before\n",
 		res.CSVBytes, res.CSV.Seconds(), csvPeak, res.XLSXBytes, res.XLSX.Seconds(), res.PeakHeapMB, float64(base)/(1<<20))
-	stop()
-	<-served
+	m.Stop()
 	return res, nil
 }
 
