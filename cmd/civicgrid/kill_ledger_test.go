@@ -6,11 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -65,69 +62,28 @@ func TestKillDuringLedgerLoad(t *testing.T) {
 	}
 	m.Close()
 
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	child := startChild(t, dir, addr)
-
-	var mu sync.Mutex
-	var acked []string
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
 	client := &http.Client{Timeout: 5 * time.Second}
-	for g := 0; g < 16; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				tr := ledger.NewTransfer{Key: fmt.Sprintf("kill-%d-%d", g, i), Debit: issuer, Credit: wallets[(g+i)%len(wallets)], Amount: 5, Reason: ledger.ReasonAward}
-				if i%2 == 1 {
-					tr = ledger.NewTransfer{Key: tr.Key, Debit: wallets[(g+i)%len(wallets)], Credit: shops[0].AccountID, Amount: 4, Reason: ledger.ReasonRedeem}
-				}
-				body, _ := json.Marshal(tr)
-				req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/ledger/transfers", bytes.NewReader(body))
-				req.Header.Set("Authorization", "Bearer "+tok)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
-					continue
-				}
-				var out ledger.Transfer
-				json.NewDecoder(resp.Body).Decode(&out)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusCreated && out.ID != "" {
-					mu.Lock()
-					acked = append(acked, out.ID)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 500 {
-			break
+	acked := killMidLoad(t, dir, 500, func(addr string, g, i int) string {
+		tr := ledger.NewTransfer{Key: fmt.Sprintf("kill-%d-%d", g, i), Debit: issuer, Credit: wallets[(g+i)%len(wallets)], Amount: 5, Reason: ledger.ReasonAward}
+		if i%2 == 1 {
+			tr = ledger.NewTransfer{Key: tr.Key, Debit: wallets[(g+i)%len(wallets)], Credit: shops[0].AccountID, Amount: 4, Reason: ledger.ReasonRedeem}
 		}
-	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	child.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 100 {
-		t.Fatalf("only %d transfers acknowledged before the kill", len(acked))
-	}
-	child = startChild(t, dir, addr)
-	child.Process.Signal(syscall.SIGTERM)
-	child.Wait()
+		body, _ := json.Marshal(tr)
+		req, _ := http.NewRequest("POST", "http://"+addr+"/api/v1/ledger/transfers", bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return ""
+		}
+		defer resp.Body.Close()
+		var out ledger.Transfer
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != http.StatusCreated {
+			return ""
+		}
+		return out.ID
+	})
 
 	db, err := store.Open(ctx, store.Options{DataDir: dir})
 	if err != nil {

@@ -53,6 +53,62 @@ func startChild(t *testing.T, dir, addr string) *exec.Cmd {
 	return nil
 }
 
+// killMidLoad serves dir from a child process, runs post from 16 clients
+// until want requests were acknowledged (post returns the stored id, or ""),
+// pulls the plug with SIGKILL, then restarts the server once on the crashed
+// data and stops it. It returns what was acknowledged before the kill.
+func killMidLoad(t *testing.T, dir string, want int, post func(addr string, g, i int) string) []string {
+	t.Helper()
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := ln.Addr().String()
+	ln.Close()
+	child := startChild(t, dir, addr)
+	var mu sync.Mutex
+	var acked []string
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for g := 0; g < 16; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if id := post(addr, g, i); id != "" {
+					mu.Lock()
+					acked = append(acked, id)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		n := len(acked)
+		mu.Unlock()
+		if n >= want {
+			break
+		}
+	}
+	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	child.Wait()
+	close(stop)
+	wg.Wait()
+	if len(acked) < 100 {
+		t.Fatalf("only %d requests acknowledged before the kill", len(acked))
+	}
+	// Restart: the server must come up on the crashed database.
+	child = startChild(t, dir, addr)
+	child.Process.Signal(syscall.SIGTERM)
+	child.Wait()
+	return acked
+}
+
 // TestKillDuringIntake kills the server with SIGKILL in the middle of a
 // load, restarts it, and checks that every report that was answered 2xx is
 // stored, whole: with its history entry, and the database is intact.
@@ -70,65 +126,21 @@ func TestKillDuringIntake(t *testing.T) {
 	p := grid.Boundary.InteriorPoint()
 	m.Close()
 
-	ln, _ := net.Listen("tcp", "127.0.0.1:0")
-	addr := ln.Addr().String()
-	ln.Close()
-	child := startChild(t, dir, addr)
-
-	var mu sync.Mutex
-	var acked []string
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
 	client := &http.Client{Timeout: 5 * time.Second}
-	for g := 0; g < 16; g++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				body, _ := json.Marshal(map[string]any{"channel": "web", "category": "1101", "description": "崩溃测试", "lng": p.Lng, "lat": p.Lat, "idempotency_key": fmt.Sprintf("kill-%d-%d", g, i)})
-				resp, err := client.Post("http://"+addr+"/api/v1/cases", "application/json", bytes.NewReader(body))
-				if err != nil {
-					continue
-				}
-				var out struct{ Case struct{ ID string } }
-				json.NewDecoder(resp.Body).Decode(&out)
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusCreated && out.Case.ID != "" {
-					mu.Lock()
-					acked = append(acked, out.Case.ID)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	// Let a few hundred reports through, then pull the plug.
-	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		mu.Lock()
-		n := len(acked)
-		mu.Unlock()
-		if n >= 300 {
-			break
+	acked := killMidLoad(t, dir, 300, func(addr string, g, i int) string {
+		body, _ := json.Marshal(map[string]any{"channel": "web", "category": "1101", "description": "崩溃测试", "lng": p.Lng, "lat": p.Lat, "idempotency_key": fmt.Sprintf("kill-%d-%d", g, i)})
+		resp, err := client.Post("http://"+addr+"/api/v1/cases", "application/json", bytes.NewReader(body))
+		if err != nil {
+			return ""
 		}
-	}
-	if err := child.Process.Signal(syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	child.Wait()
-	close(stop)
-	wg.Wait()
-	if len(acked) < 100 {
-		t.Fatalf("only %d reports acknowledged before the kill", len(acked))
-	}
-
-	// Restart: the server must come up on the crashed database.
-	child = startChild(t, dir, addr)
-	child.Process.Signal(syscall.SIGTERM)
-	child.Wait()
+		defer resp.Body.Close()
+		var out struct{ Case struct{ ID string } }
+		json.NewDecoder(resp.Body).Decode(&out)
+		if resp.StatusCode != http.StatusCreated {
+			return ""
+		}
+		return out.Case.ID
+	})
 
 	db, err := store.Open(ctx, store.Options{DataDir: dir})
 	if err != nil {
