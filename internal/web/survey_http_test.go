@@ -56,3 +56,50 @@ func TestXLSFormRoundTripAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestResponsesAPI: an anonymous response through the API, its retry
+// stored once, a bad answer refused with the field, on both databases.
+func TestResponsesAPI(t *testing.T) {
+	eachDB(t, func(t *testing.T, e *env) {
+		var qs struct {
+			Items []struct{ ID, Title string }
+		}
+		e.as(t, "demo_city").get("/api/v1/questionnaires").want(http.StatusOK).decode(&qs)
+		id := ""
+		for _, q := range qs.Items {
+			if strings.Contains(q.Title, "牡丹") {
+				id = q.ID
+			}
+		}
+		key := fmt.Sprint("api-", time.Now().UnixNano())
+		body := map[string]any{"idempotency_key": key, "region_code": "371721", "answers": map[string]any{"visited": "yes", "satisfaction": 4, "age": 30}}
+		anon := e.anon(t)
+		var first, again struct {
+			ID     string
+			Replay bool
+		}
+		anon.postJSON("/api/v1/questionnaires/"+id+"/responses", body).want(http.StatusCreated).decode(&first)
+		anon.postJSON("/api/v1/questionnaires/"+id+"/responses", body).want(http.StatusOK).decode(&again)
+		if again.ID != first.ID || !again.Replay || len(first.ID) != 32 {
+			t.Fatalf("first %+v, retry %+v", first, again)
+		}
+		body["idempotency_key"] = key + "b"
+		body["answers"] = map[string]any{"visited": "yes", "satisfaction": 9}
+		p := anon.postJSON("/api/v1/questionnaires/"+id+"/responses", body).wantProblem(http.StatusBadRequest, "invalid")
+		if len(p.Errors) != 1 || p.Errors[0].Field != "answers/satisfaction" {
+			t.Fatalf("bad rating: %+v", p)
+		}
+	})
+}
+
+// TestCalendarFeed: the activity calendar as iCalendar through the router.
+func TestCalendarFeed(t *testing.T) {
+	e := sharedEnv(t)
+	r := e.anon(t).get("/api/v1/activities.ics?domain=livelihood").want(http.StatusOK)
+	body := string(r.Body)
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/calendar") || !strings.HasPrefix(body, "BEGIN:VCALENDAR\r\n") ||
+		!strings.Contains(body, "BEGIN:VEVENT") || !strings.Contains(body, "义诊进村") || strings.Contains(body, "清理村内垃圾") {
+		t.Fatalf("feed:\n%s", body)
+	}
+	e.anon(t).get("/api/v1/activities.ics?domain=dancing").wantProblem(http.StatusBadRequest, "invalid")
+}
