@@ -251,7 +251,7 @@ func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (n
 	id := ulid.MustNew(ulid.Timestamp(now), rand.Reader).String()
 	county := loc.Chain[min(1, len(loc.Chain)-1)].Code
 	c := Case{
-		ID: id, No: county + "-" + now.In(chinaTime).Format("20060102") + "-" + id[len(id)-6:],
+		ID: id, No: county + "-" + now.In(chinaTime).Format("20060102") + "-" + id[len(id)-8:],
 		Channel: r.Channel, CategoryCode: cat.Code, CategoryName: cat.Name, Status: Reported, Priority: cat.Priority,
 		Description: r.Description, Address: r.Address, Lng: loc.Point.Lng, Lat: loc.Point.Lat, GridCode: grid.Code, RegionPath: grid.Path,
 		ReporterID: actor.UserID, ReporterRole: string(actor.Role), ReportedAt: now, Version: 1, Photos: r.Photos,

@@ -17,8 +17,8 @@ import (
 	"civicgrid/internal/geo"
 )
 
-// caseNo is the shape of a case number: county, Beijing date, six characters.
-var caseNo = regexp.MustCompile(`^371722-\d{8}-[0-9A-Z]{6}$`)
+// caseNo is the shape of a case number: county, Beijing date, eight characters.
+var caseNo = regexp.MustCompile(`^371722-\d{8}-[0-9A-Z]{8}$`)
 
 // gridPoint is a point well inside demo_grid's grid 371722001001001, from
 // the running server's own region tree.

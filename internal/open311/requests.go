@@ -501,7 +501,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request, f format, tok st
 
 // caseNo is a case number: county code, filing day in China time, the
 // last six characters of the case's ULID.
-var caseNo = regexp.MustCompile(`^([0-9]{6,12})-([0-9]{8})-([0-9A-Z]{6})$`)
+var caseNo = regexp.MustCompile(`^([0-9]{6,12})-([0-9]{8})-([0-9A-Z]{6,10})$`)
 
 // findByNo finds a case by its number. The number names the county and the
 // day, so the search reads one county's cases of one day.
