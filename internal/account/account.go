@@ -279,19 +279,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f ListFilter) ([]U
 	args = append(args, f.Limit+1)
 	var out []User
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			u, err := s.scanUser(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanUser, q, args...)
+		out = found
+		return err
 	})
 	if err != nil {
 		return nil, "", errs.Wrap(err, "list users")

@@ -133,19 +133,9 @@ func List(ctx context.Context, db *store.DB, f Filter) ([]Entry, error) {
 	args = append(args, f.Limit)
 	var out []Entry
 	err := db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			e, err := scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, e)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, scan, q, args...)
+		out = found
+		return err
 	})
 	return out, errs.Wrap(err, "audit list")
 }

@@ -235,19 +235,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Case,
 	args = append(args, f.Limit+1)
 	var out []Case
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, q, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			c, err := s.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scan, q, args...)
+		out = found
+		return err
 	})
 	if err != nil {
 		return nil, "", errs.Wrap(err, "list cases")

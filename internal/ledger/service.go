@@ -256,20 +256,10 @@ func (s *Service) Accounts(ctx context.Context, actor auth.Actor, path string, k
 	}
 	var out []Account
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+accountCols+` FROM ledger_accounts WHERE region_path LIKE ? AND (? = '' OR kind = ?) AND id > ? ORDER BY id LIMIT ?`,
+		found, err := store.All(ctx, tx, scanAccount, `SELECT `+accountCols+` FROM ledger_accounts WHERE region_path LIKE ? AND (? = '' OR kind = ?) AND id > ? ORDER BY id LIMIT ?`,
 			path+"%", string(kind), string(kind), after, limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			a, err := scanAccount(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, a)
-		}
-		return rows.Err()
+		out = found
+		return err
 	})
 	next := ""
 	if len(out) > limit {

@@ -241,19 +241,9 @@ func (s *Service) Get(ctx context.Context, id string) (Market, error) {
 func (s *Service) List(ctx context.Context, path string) ([]Market, error) {
 	var out []Market
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+marketCols+` FROM markets WHERE region_path LIKE ? ORDER BY region_path, name LIMIT 500`, path+"%")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := s.scanMarket(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanMarket, `SELECT `+marketCols+` FROM markets WHERE region_path LIKE ? ORDER BY region_path, name LIMIT 500`, path+"%")
+		out = found
+		return err
 	})
 	return out, err
 }
@@ -367,19 +357,9 @@ func boolInt(b bool) int {
 func (s *Service) Near(ctx context.Context, path string) ([]Market, error) {
 	var out []Market
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+marketCols+` FROM markets WHERE region_path LIKE ? OR ? LIKE region_path || '%' ORDER BY region_path, name LIMIT 200`, path+"%", path)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := s.scanMarket(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanMarket, `SELECT `+marketCols+` FROM markets WHERE region_path LIKE ? OR ? LIKE region_path || '%' ORDER BY region_path, name LIMIT 200`, path+"%", path)
+		out = found
+		return err
 	})
 	return out, err
 }

@@ -271,19 +271,9 @@ func (s *Service) Orders(ctx context.Context, actor auth.Actor, marketID, status
 		if err := keeps(actor, m); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+orderCols+orderFrom+` WHERE o.market_id = ? AND (? = '' OR o.status = ?) ORDER BY o.pickup_day, o.created_at LIMIT 500`, marketID, status, status)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOrder(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, scanOrder, `SELECT `+orderCols+orderFrom+` WHERE o.market_id = ? AND (? = '' OR o.status = ?) ORDER BY o.pickup_day, o.created_at LIMIT 500`, marketID, status, status)
+		out = found
+		return err
 	})
 	return out, err
 }
@@ -292,19 +282,9 @@ func (s *Service) Orders(ctx context.Context, actor auth.Actor, marketID, status
 func (s *Service) MyOrders(ctx context.Context, actor auth.Actor) ([]Order, error) {
 	var out []Order
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+orderCols+orderFrom+` WHERE o.user_id = ? ORDER BY o.created_at DESC LIMIT 200`, actor.UserID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			o, err := scanOrder(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, o)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, scanOrder, `SELECT `+orderCols+orderFrom+` WHERE o.user_id = ? ORDER BY o.created_at DESC LIMIT 200`, actor.UserID)
+		out = found
+		return err
 	})
 	return out, err
 }

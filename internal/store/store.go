@@ -269,3 +269,22 @@ func (db *DB) Raw() *sql.DB { return db.write }
 
 // ReadPool gives the reader pool for streaming exports.
 func (db *DB) ReadPool() *sql.DB { return db.read }
+
+// All runs a query and turns each row into a T with scan, the loop every
+// list read repeats.
+func All[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := tx.Query(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -369,19 +369,9 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Sugge
 			add("s.id < ?", f.After)
 		}
 		args = append(args, f.Limit+1)
-		rows, err := tx.Query(ctx, `SELECT `+cols+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY s.id DESC LIMIT ?`, args...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, err := s.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, g)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scan, `SELECT `+cols+from+` WHERE `+strings.Join(where, " AND ")+` ORDER BY s.id DESC LIMIT ?`, args...)
+		out = found
+		return err
 	})
 	next := ""
 	if len(out) > f.Limit {

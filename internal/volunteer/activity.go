@@ -560,19 +560,9 @@ func (s *Service) Signups(ctx context.Context, actor auth.Actor, activityID stri
 		if err := s.canOrganise(ctx, tx, actor, a); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+signupCols+signupFrom+` WHERE s.activity_id = ? ORDER BY s.status, s.created_at, s.id`, activityID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, err := s.scanSignup(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, g)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanSignup, `SELECT `+signupCols+signupFrom+` WHERE s.activity_id = ? ORDER BY s.status, s.created_at, s.id`, activityID)
+		out = found
+		return err
 	})
 	return out, err
 }
@@ -581,19 +571,9 @@ func (s *Service) Signups(ctx context.Context, actor auth.Actor, activityID stri
 func (s *Service) MySignups(ctx context.Context, actor auth.Actor) ([]Signup, error) {
 	var out []Signup
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+signupCols+signupFrom+` WHERE v.user_id = ? ORDER BY a.starts_at DESC, s.id LIMIT 200`, actor.UserID)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, err := s.scanSignup(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, g)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanSignup, `SELECT `+signupCols+signupFrom+` WHERE v.user_id = ? ORDER BY a.starts_at DESC, s.id LIMIT 200`, actor.UserID)
+		out = found
+		return err
 	})
 	return out, err
 }

@@ -179,19 +179,9 @@ func (s *Service) scanTeam(r interface{ Scan(...any) error }) (Team, error) {
 func (s *Service) Teams(ctx context.Context, path string) ([]Team, error) {
 	var out []Team
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+teamCols+` FROM teams t LEFT JOIN brands b ON b.id = t.brand_id WHERE t.region_path LIKE ? ORDER BY t.region_path, t.name LIMIT 500`, path+"%")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			t, err := s.scanTeam(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, t)
-		}
-		return rows.Err()
+		found, err := store.All(ctx, tx, s.scanTeam, `SELECT `+teamCols+` FROM teams t LEFT JOIN brands b ON b.id = t.brand_id WHERE t.region_path LIKE ? ORDER BY t.region_path, t.name LIMIT 500`, path+"%")
+		out = found
+		return err
 	})
 	return out, err
 }
