@@ -89,26 +89,8 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 	}
 	// With quotas, the region must be as precise as the finest quota, or
 	// an answer from nowhere in particular would escape them all.
-	var quotaPaths []string
-	if err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT region_path FROM questionnaire_quotas WHERE questionnaire_id = ?`, id)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p string
-			if err := rows.Scan(&p); err != nil {
-				return err
-			}
-			quotaPaths = append(quotaPaths, p)
-		}
-		return rows.Err()
-	}); err != nil {
-		return Receipt{}, err
-	}
-	for _, p := range quotaPaths {
-		if strings.Count(regionPath, "/") < strings.Count(p, "/") {
+	for _, k := range q.Quotas {
+		if strings.Count(regionPath, "/") < strings.Count(k.RegionPath, "/") {
 			return Receipt{}, errs.Field("region_code", "err.survey.region_needed")
 		}
 	}
@@ -235,14 +217,23 @@ func (s *Service) form(q Questionnaire) *Form {
 	return q.Schema.Compile()
 }
 
-// forAnswers reads what answering needs: the status and mode always, the
-// schema from the cache unless the questionnaire changed.
+// forAnswers reads what answering needs in one read: the status, mode and
+// quota regions always, the schema from the cache unless the questionnaire
+// changed.
 func (s *Service) forAnswers(ctx context.Context, id string) (Questionnaire, error) {
 	var q Questionnaire
 	var updated string
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT id, title, mode, region_code, region_path, status, updated_at FROM questionnaires WHERE id = ?`, id).
+		err := tx.QueryRow(ctx, `SELECT id, title, mode, region_code, region_path, status, updated_at FROM questionnaires WHERE id = ?`, id).
 			Scan(&q.ID, &q.Title, &q.Mode, &q.RegionCode, &q.RegionPath, &q.Status, &updated)
+		if err != nil {
+			return err
+		}
+		q.Quotas, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Quota, error) {
+			var k Quota
+			return k, r.Scan(&k.RegionPath)
+		}, `SELECT region_path FROM questionnaire_quotas WHERE questionnaire_id = ?`, id)
+		return err
 	})
 	if err != nil {
 		return q, err
@@ -251,6 +242,7 @@ func (s *Service) forAnswers(ctx context.Context, id string) (Questionnaire, err
 		q.Schema = c.(cached).q.Schema
 		return q, nil
 	}
+	quotas := q.Quotas
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		q, err = scanQ(tx.QueryRow(ctx, `SELECT `+qCols+` FROM questionnaires WHERE id = ?`, id))
@@ -259,6 +251,7 @@ func (s *Service) forAnswers(ctx context.Context, id string) (Questionnaire, err
 	if err == nil {
 		s.schemas.Store(id, cached{updated: store.FormatTime(q.UpdatedAt), q: q, form: q.Schema.Compile()})
 	}
+	q.Quotas = quotas
 	return q, err
 }
 
