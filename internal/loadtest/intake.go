@@ -184,7 +184,8 @@ func Intake(ctx context.Context, cfg IntakeConfig) (IntakeResult, error) {
 
 // rawBaseline says what the "raw insert" figure is.
 const rawBaseline = "raw insert = one row per transaction (autocommit), a prepared INSERT of a stored case's column values " +
-	"into a table with the cases columns and no indexes, on the same SQLite file, driver, connection and pragmas"
+	"into a table with the cases columns and no indexes, on the same SQLite file, driver, connection and pragmas " +
+	"(synchronous=FULL: every commit is fsynced, as every acknowledged report is)"
 
 // rawInsertRate inserts copies of a stored case row into table, one
 // autocommit statement each: what the database does for one report with no

@@ -49,6 +49,7 @@ type DB struct {
 	// pgx caches prepared statements itself.
 	writeStmts, readStmts *stmtCache
 	ckpt                  *checkpointer // SQLite only
+	group                 *group        // SQLite only: group commit for Write
 }
 
 // Options configure Open.
@@ -92,6 +93,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 			db.Close()
 			return nil, fmt.Errorf("store: open sqlite: %w", err)
 		}
+		db.group = startGroup(db)
 	default:
 		return nil, fmt.Errorf("store: unsupported database URL %q (want postgres://… or a SQLite file)", opts.URL)
 	}
@@ -108,6 +110,9 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // Close closes the pools.
 func (db *DB) Close() error {
 	var err error
+	if db.group != nil {
+		db.group.close()
+	}
 	db.writeStmts.close()
 	db.readStmts.close()
 	if db.ckpt != nil {
@@ -138,6 +143,9 @@ type Tx struct {
 	stmts   *stmtCache
 	missed  []string // queries to prepare after the transaction
 	now     time.Time
+	// detached: a unit of a shared (group) transaction, whose statements
+	// must not be interrupted when its caller gives up (see group).
+	detached bool
 	// afterCommit hooks run once the transaction has committed (cache
 	// invalidation, notifications): never for a rolled-back transaction.
 	afterCommit []func()
@@ -163,8 +171,18 @@ func (tx *Tx) Dialect() Dialect { return tx.dialect }
 // AfterCommit registers fn to run after a successful commit.
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
+// ctx is the context statements run under: the caller's, or for a unit of a
+// shared transaction one that never ends early.
+func (tx *Tx) ctx(ctx context.Context) context.Context {
+	if tx.detached && ctx.Done() != nil {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.ctx(ctx)
 	if st := tx.stmt(query); st != nil {
 		res, err := tx.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
 		return res, translate(tx.dialect, err)
@@ -175,6 +193,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.ctx(ctx)
 	if st := tx.stmt(query); st != nil {
 		rows, err := tx.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
 		return rows, translate(tx.dialect, err)
@@ -185,6 +204,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
+	ctx = tx.ctx(ctx)
 	if st := tx.stmt(query); st != nil {
 		return &Row{row: tx.tx.StmtContext(ctx, st).QueryRowContext(ctx, args...), dialect: tx.dialect}
 	}
@@ -193,6 +213,7 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *Row {
 
 // Prepare prepares a statement for repeated use inside the transaction.
 func (tx *Tx) Prepare(ctx context.Context, query string) (*sql.Stmt, error) {
+	ctx = tx.ctx(ctx)
 	st, err := tx.tx.PrepareContext(ctx, tx.dialect.Rebind(query))
 	return st, translate(tx.dialect, err)
 }
@@ -210,7 +231,13 @@ func (r *Row) Scan(dest ...any) error { return translate(r.dialect, r.row.Scan(d
 var ErrNoRows = sql.ErrNoRows
 
 // Write runs fn in a read-write transaction and commits it if fn returns nil.
+// On SQLite, writes that arrive together share one transaction and one
+// fsync (see group), each still all-or-nothing; Write returns once its
+// changes are durable.
 func (db *DB) Write(ctx context.Context, fn func(*Tx) error) error {
+	if db.group != nil {
+		return db.group.write(ctx, fn)
+	}
 	return db.run(ctx, db.write, db.writeStmts, false, fn)
 }
 
