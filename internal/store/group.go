@@ -161,7 +161,7 @@ func (g *group) commit(batch []*unit) {
 		}
 		u.tx = &Tx{tx: stx, dialect: g.db.dialect, stmts: g.db.writeStmts, detached: true, now: g.db.Now().UTC().Truncate(time.Millisecond)}
 		if alone {
-			u.err, u.panic = call(u)
+			u.panic, u.err = call(u)
 		} else if err := g.savepoint(ctx, stx, u); err != nil {
 			_ = stx.Rollback()
 			failAll(batch, err)
@@ -194,7 +194,7 @@ func (g *group) savepoint(ctx context.Context, stx *sql.Tx, u *unit) error {
 	if _, err := stx.ExecContext(ctx, "SAVEPOINT "+sp); err != nil {
 		return errs.Wrap(translate(g.db.dialect, err), "savepoint")
 	}
-	u.err, u.panic = call(u)
+	u.panic, u.err = call(u)
 	if u.err != nil || u.panic != nil {
 		// If SQLite gave the whole transaction up (a full disk, say), the
 		// savepoint is gone with it and this fails: nothing of the batch
@@ -211,13 +211,13 @@ func (g *group) savepoint(ctx context.Context, stx *sql.Tx, u *unit) error {
 
 // call runs a unit's function, catching a panic so that it can be rethrown
 // in the caller's goroutine rather than the writer's.
-func call(u *unit) (err error, p any) {
+func call(u *unit) (p any, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p = r
 		}
 	}()
-	return u.fn(u.tx), nil
+	return nil, u.fn(u.tx)
 }
 
 // failAll tells every unit of a lost shared transaction that it was not
