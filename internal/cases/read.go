@@ -178,6 +178,50 @@ func events(ctx context.Context, tx *store.Tx, id string) ([]Event, error) {
 	return out, rows.Err()
 }
 
+// Histories reads the history of many cases, already read by the same
+// actor, in one read transaction: a list that shows each case's latest
+// step would otherwise read them one case at a time. Cases outside the
+// actor's scope are refused as a whole.
+func (s *Service) Histories(ctx context.Context, actor auth.Actor, cs []Case) (map[string][]Event, error) {
+	out := make(map[string][]Event, len(cs))
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		for _, c := range cs {
+			if err := s.canRead(ctx, tx, actor, c); err != nil {
+				return err
+			}
+		}
+		const chunk = 256
+		for i := 0; i < len(cs); i += chunk {
+			part := cs[i:min(len(cs), i+chunk)]
+			args := make([]any, len(part))
+			for j, c := range part {
+				args[j] = c.ID
+			}
+			rows, err := tx.Query(ctx, "SELECT case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data FROM case_events WHERE case_id IN (?"+
+				strings.Repeat(", ?", len(part)-1)+") ORDER BY case_id, seq", args...)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id, at string
+				var e Event
+				if err := rows.Scan(&id, &e.Seq, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.FromStatus, &e.ToStatus, &e.UnitID, &e.Note, &e.Data); err != nil {
+					rows.Close()
+					return err
+				}
+				e.At, _ = store.ParseTime(at)
+				out[id] = append(out[id], e)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // addEvent appends to a case's history in the same transaction as the change.
 func addEvent(ctx context.Context, tx *store.Tx, caseID string, actor auth.Actor, action string, from, to Status, unitID, note, data string) error {
 	name := actor.Username

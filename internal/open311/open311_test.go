@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -442,6 +443,14 @@ func TestGetRequests(t *testing.T) {
 		for i := 1; i < len(list); i++ {
 			if list[i-1]["requested_datetime"].(string) < list[i]["requested_datetime"].(string) {
 				t.Errorf("not newest first at %d", i)
+			}
+		}
+		// The list reads histories in one go; each item must say what the
+		// request's own page says.
+		for _, r := range list {
+			one := e.get(t, "/open311/v2/requests/"+r["service_request_id"].(string)+".json").want(http.StatusOK).jsonList()
+			if len(one) != 1 || !reflect.DeepEqual(one[0], r) {
+				t.Errorf("list item %v\n differs from its own answer %v", r, one)
 			}
 		}
 		return requestsByID(list)

@@ -439,13 +439,13 @@ func (h *Handler) listRequests(w http.ResponseWriter, r *http.Request, f format)
 		found = found[:maxRequests]
 	}
 	out := serviceRequests[Request]{Items: make([]Request, 0, len(found))}
+	hist, err := h.cases.Histories(ctx, h.reader, found)
+	if err != nil {
+		h.fail(w, r, f, err)
+		return
+	}
 	for _, c := range found {
-		full, evs, err := h.cases.Get(ctx, h.reader, c.ID)
-		if err != nil {
-			h.fail(w, r, f, err)
-			return
-		}
-		req, err := h.wire(ctx, lang, t, full, evs)
+		req, err := h.wire(ctx, lang, t, c, hist[c.ID])
 		if err != nil {
 			h.fail(w, r, f, err)
 			return
