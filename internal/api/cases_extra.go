@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -187,6 +188,26 @@ func (h *Handlers) Photo(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", p.Type)
 	w.Header().Set("Cache-Control", "private, max-age=31536000, immutable")
 	http.ServeContent(w, r, "", time.Time{}, f)
+}
+
+// FollowPhoto serves a photo of a followed case (or its thumbnail, for the
+// …/thumb route) to its reporter, who has no account: the follow token
+// must be right and the photo must be one of the case's.
+func (h *Handlers) FollowPhoto(w http.ResponseWriter, r *http.Request) {
+	c, _, err := h.Cases.Follow(r.Context(), r.PathValue("no"), r.URL.Query().Get("token"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if !slices.Contains(c.Photos, r.PathValue("id")) {
+		h.fail(w, r, errs.New(errs.NotFound, "err.not_found"))
+		return
+	}
+	if strings.HasSuffix(r.URL.Path, "/thumb") {
+		h.PhotoThumb(w, r)
+		return
+	}
+	h.Photo(w, r)
 }
 
 // PhotoThumb serves a stored photo's thumbnail.

@@ -40,6 +40,26 @@ type caseData struct {
 	BackURL   string
 	MergedURL string
 	Stream    string // Server-Sent Events URL announcing changes to this case
+	Photos    []photoLink
+}
+
+// photoLink is where a case photo and its thumbnail are fetched: by staff
+// through the photo API, by a reporter without an account through the
+// follow link, which carries the token.
+type photoLink struct{ Full, Thumb string }
+
+func photoLinks(c cases.Case, followToken string) []photoLink {
+	out := make([]photoLink, 0, len(c.Photos))
+	for _, id := range c.Photos {
+		if followToken == "" {
+			out = append(out, photoLink{"/api/v1/photos/" + url.PathEscape(id), "/api/v1/photos/" + url.PathEscape(id) + "/thumb"})
+			continue
+		}
+		base := "/api/v1/follow/" + url.PathEscape(c.No) + "/photos/" + url.PathEscape(id)
+		q := "?token=" + url.QueryEscape(followToken)
+		out = append(out, photoLink{base + q, base + "/thumb" + q})
+	}
+	return out
 }
 
 type stepView struct {
@@ -447,6 +467,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, status int, p 
 	d := s.caseView(r.Context(), p, c, evs, false, names)
 	d.Forms = forms
 	d.Stream = "/api/v1/cases/" + url.PathEscape(c.ID) + "/events"
+	d.Photos = photoLinks(c, "")
 	markFailed(p, d.Forms)
 	if p.Actor.Role.Has(auth.CaseRead) {
 		d.BackURL = "/cases"
@@ -576,6 +597,7 @@ func (s *Server) showFollow(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d := s.caseView(r.Context(), p, c, evs, true, s.unitNames(r.Context(), c, evs))
 	d.Stream = "/api/v1/follow/" + url.PathEscape(c.No) + "/events?token=" + url.QueryEscape(token)
+	d.Photos = photoLinks(c, token)
 	if c.Status == cases.Closed && !ratedSinceClosed(evs) {
 		f := rateForm(p, "/follow/"+url.PathEscape(c.No)+"/rate", strconv.Itoa(c.Version))
 		f.Hidden = append(f.Hidden, [2]string{"token", token})

@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"html"
 	"image"
 	"image/png"
 	"mime/multipart"
@@ -191,6 +192,54 @@ func TestPhotoUploadStripsAndServes(t *testing.T) {
 	if !strings.HasPrefix(th.Header.Get("Content-Type"), "image/") || len(th.Body) == 0 {
 		t.Fatalf("thumbnail: %s", th.Header.Get("Content-Type"))
 	}
+}
+
+// TestReporterWithoutAccountSeesCasePhotos: a resident who reported
+// without an account sees the case's photos on the follow page, fetched
+// with the follow token; a wrong token or a photo of another case gets
+// nothing.
+func TestReporterWithoutAccountSeesCasePhotos(t *testing.T) {
+	e := sharedEnv(t)
+	upload := func(w int) string {
+		img := image.NewRGBA(image.Rect(0, 0, w, 24)) // the store is content-addressed
+		var buf bytes.Buffer
+		png.Encode(&buf, img)
+		req, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/photos", &buf)
+		req.Header.Set("Content-Type", "image/png")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusCreated {
+			t.Fatalf("upload: %v %v", err, resp.Status)
+		}
+		var ph struct{ ID string }
+		decodeBody(t, resp, &ph)
+		return ph.ID
+	}
+	mine, other := upload(32), upload(33)
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	var in struct {
+		Case        struct{ No string }
+		FollowToken string `json:"follow_token"`
+	}
+	e.anon(t).postJSON("/api/v1/cases", map[string]any{"channel": "web", "category": "1101", "description": "垃圾堆在路口", "lat": p.Lat, "lng": p.Lng,
+		"reporter_phone": "13800001111", "photos": []string{mine}}).want(http.StatusCreated).decode(&in)
+	if in.FollowToken == "" {
+		t.Fatal("no follow token")
+	}
+	base := "/api/v1/follow/" + in.Case.No + "/photos/"
+	q := "?token=" + url.QueryEscape(in.FollowToken)
+	page := string(e.anon(t).get("/follow/" + in.Case.No + q).want(http.StatusOK).Body)
+	if !strings.Contains(page, base+mine+"/thumb"+html.EscapeString(q)) {
+		t.Fatalf("the follow page does not show the photo through the follow link")
+	}
+	for _, path := range []string{base + mine + q, base + mine + "/thumb" + q} {
+		r := e.anon(t).get(path).want(http.StatusOK)
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "image/") || len(r.Body) == 0 {
+			t.Fatalf("%s: %s, %d bytes", path, r.Header.Get("Content-Type"), len(r.Body))
+		}
+	}
+	e.anon(t).get(base+mine+"?token=wrong").wantProblem(http.StatusNotFound, "not_found")
+	e.anon(t).get(base+mine).wantProblem(http.StatusNotFound, "not_found")
+	e.anon(t).get(base+other+q).wantProblem(http.StatusNotFound, "not_found")
 }
 
 func decodeBody(t *testing.T, resp *http.Response, v any) {

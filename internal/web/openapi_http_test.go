@@ -213,6 +213,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			case m == "{item}":
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
+			case m == "{id}" && strings.HasPrefix(p, "/api/v1/follow/"):
+				return "0123456789abcdef0123456789abcdef"
 			case m == "{id}" && (strings.HasPrefix(p, "/api/v1/ledger/") || strings.HasPrefix(p, "/api/v1/signups/") || strings.HasPrefix(p, "/api/v1/orders/") || strings.HasPrefix(p, "/api/v1/teams/")):
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			}

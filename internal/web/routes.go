@@ -158,6 +158,8 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/cases/{id}/events", auth.Authenticated, a.CaseEvents, &api.Op{Summary: "Server-Sent Events: changes to one case", Tag: "cases", Response: "text/event-stream"}},
 		{"GET", "/api/v1/events", auth.CaseRead, a.Events, &api.Op{Summary: "Server-Sent Events: changes to cases in your scope", Tag: "cases", Response: "text/event-stream"}},
 		{"GET", "/api/v1/follow/{no}/events", auth.Public, a.FollowEvents, &api.Op{Summary: "Server-Sent Events: changes to a followed case", Tag: "cases", Public: true, Response: "text/event-stream", Params: []api.Param{{Name: "token", Required: true}}}},
+		{"GET", "/api/v1/follow/{no}/photos/{id}", auth.Public, a.FollowPhoto, &api.Op{Summary: "A photo of a followed case, for its reporter without an account", Tag: "cases", Public: true, Response: "image/jpeg", Params: []api.Param{{Name: "token", Required: true}}}},
+		{"GET", "/api/v1/follow/{no}/photos/{id}/thumb", auth.Public, a.FollowPhoto, &api.Op{Summary: "The thumbnail of a photo of a followed case", Tag: "cases", Public: true, Response: "image/jpeg", Params: []api.Param{{Name: "token", Required: true}}}},
 		{"POST", "/api/v1/photos", auth.Public, a.UploadPhoto, &api.Op{Summary: "Upload a photo (JPEG, PNG or WebP; metadata and location removed; thumbnail made)", Tag: "cases", Public: true, Body: "multipart/form-data", Response: "Photo", Status: 201}},
 		{"GET", "/api/v1/photos/{id}/thumb", auth.Authenticated, a.PhotoThumb, &api.Op{Summary: "The thumbnail of a stored photo", Tag: "cases", Response: "image/jpeg"}},
 		{"GET", "/api/v1/photos/{id}", auth.Authenticated, a.Photo, &api.Op{Summary: "A stored photo or thumbnail", Tag: "cases", Response: "image/jpeg"}},
