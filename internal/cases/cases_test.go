@@ -490,3 +490,37 @@ func TestGroupCommit(t *testing.T) {
 		w.checkRollup()
 	})
 }
+
+// TestQuickCategoriesFollowWhatIsReported: the quick report's buttons are
+// the reporter's own most reported subcategories of the last 90 days, then
+// their area's of the last 30, then the defaults; reports from outside the
+// area or from long ago do not count.
+func TestQuickCategoriesFollowWhatIsReported(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		n := len(cases.DefaultQuick)
+		got, err := w.svc.QuickCategories(ctx, w.worker, n)
+		if err != nil || strings.Join(got, ",") != strings.Join(cases.DefaultQuick, ",") {
+			t.Fatalf("with no reports: %v, %v; want the defaults", got, err)
+		}
+		many := func(a auth.Actor, code string, k int, lng, lat float64) {
+			for range k {
+				w.file(a, cases.Report{Category: code, Lng: lng, Lat: lat})
+			}
+		}
+		many(w.worker, "0201", 5, 0, 0) // long ago
+		w.now = w.now.AddDate(0, 0, 100)
+		many(w.worker, "1403", 3, 0, 0)
+		many(w.worker, "0102", 2, 0, 0)
+		many(w.resident, "1301", 4, 0, 0)
+		many(w.resident, "1402", 6, 116.9, 34.9) // another grid
+		got, err = w.svc.QuickCategories(ctx, w.worker, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"1403", "0102", "1301", "1101", "1104", "1202"}
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("buttons %v, want %v", got, want)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"civicgrid/internal/auth"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/store"
 )
@@ -215,4 +216,59 @@ func getCategory(ctx context.Context, tx *store.Tx, code string) (Category, erro
 		return c, errs.Field("category", "err.cases.category")
 	}
 	return c, err
+}
+
+// DefaultQuick are the subcategories part-time grid workers report most in
+// Heze's figures: rubbish, full bins, parking, street trading, manhole
+// covers and blocked fire lanes. They fill the quick report's buttons until
+// a reporter and their area have figures of their own.
+var DefaultQuick = []string{"1101", "1104", "1202", "1201", "0101", "1501"}
+
+// QuickCategories picks n subcategories for a reporter's one-screen
+// buttons: those they reported most in the last 90 days, then those
+// reported most in their area in the last 30, then DefaultQuick. Ties go
+// to the lower code, so the buttons do not shuffle between visits.
+func (s *Service) QuickCategories(ctx context.Context, actor auth.Actor, n int) ([]string, error) {
+	now := s.db.Now()
+	var out []string
+	seen := map[string]bool{}
+	add := func(codes []string) {
+		for _, c := range codes {
+			if len(out) < n && !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
+	}
+	code := func(row interface{ Scan(...any) error }) (string, error) {
+		var c string
+		var k int
+		err := row.Scan(&c, &k)
+		return c, err
+	}
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		const tail = ` GROUP BY c.category_code ORDER BY count(*) DESC, c.category_code LIMIT ?`
+		if actor.UserID != "" {
+			mine, err := store.All(ctx, tx, code, `SELECT c.category_code, count(*) FROM cases c
+				WHERE c.reporter_id = ? AND c.reported_at >= ?`+tail, actor.UserID, store.FormatTime(now.AddDate(0, 0, -90)), n)
+			if err != nil {
+				return err
+			}
+			add(mine)
+		}
+		if len(out) < n && actor.RegionPath != "" {
+			area, err := store.All(ctx, tx, code, `SELECT c.category_code, count(*) FROM cases c
+				WHERE c.region_path LIKE ? AND c.reported_at >= ?`+tail, actor.RegionPath+"%", store.FormatTime(now.AddDate(0, 0, -30)), 2*n)
+			if err != nil {
+				return err
+			}
+			add(area)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "quick categories")
+	}
+	add(DefaultQuick)
+	return out, nil
 }

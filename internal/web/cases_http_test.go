@@ -393,3 +393,24 @@ func TestReplyWithPhotos(t *testing.T) {
 		t.Fatalf("after the reply: %+v", got)
 	}
 }
+
+// TestQuickButtonsFollowTheReporter: a grid worker who keeps reporting
+// cooking fumes finds them among the quick report's buttons, which start
+// as the defaults.
+func TestQuickButtonsFollowTheReporter(t *testing.T) {
+	e := sharedEnv(t)
+	c := e.login(t, "demo_grid")
+	if page := string(c.get("/quick").want(http.StatusOK).Body); strings.Contains(page, `id="q-1403"`) {
+		t.Skip("cooking fumes is already a button (the shared server has such reports)")
+	}
+	for range 3 {
+		fileCase(t, e, "餐饮油烟扰民", map[string]any{"category": "1403"})
+	}
+	page := string(c.get("/quick").want(http.StatusOK).Body)
+	if !strings.Contains(page, `id="q-1403"`) {
+		t.Fatal("after three reports of cooking fumes the quick report has no button for them")
+	}
+	if n := strings.Count(page, `class="chip-input"`); n != 6 {
+		t.Errorf("%d quick buttons, want 6", n)
+	}
+}

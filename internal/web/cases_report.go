@@ -98,11 +98,6 @@ type dupRow struct {
 	No, Category, Stage, Reported, Grid string
 }
 
-// quickCodes are the subcategories part-time grid workers report most (the
-// domain keeps no frequency figures yet): rubbish, full bins, parking,
-// street trading, manhole covers and blocked fire lanes.
-var quickCodes = []string{"1101", "1104", "1202", "1201", "0101", "1501"}
-
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, status int, ch cases.Channel, p *Page, d *reportData) {
 	groups, byCode, err := s.categories(r.Context(), p.Lang)
 	if err != nil {
@@ -112,7 +107,14 @@ func (s *Server) reportPage(w http.ResponseWriter, r *http.Request, status int, 
 	d.Groups, d.Channel = groups, ch
 	d.CanQuick = p.SignedIn && canFileQuick(p.Actor.Role)
 	d.Quick = nil
-	for _, code := range quickCodes {
+	quick := cases.DefaultQuick
+	if d.CanQuick {
+		if quick, err = s.cases.QuickCategories(r.Context(), p.Actor, len(cases.DefaultQuick)); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
+	for _, code := range quick {
 		if c, ok := byCode[code]; ok {
 			d.Quick = append(d.Quick, catOption{Code: c.Code, Name: catName(p.Lang, c), Class: c.ParentCode})
 		}
