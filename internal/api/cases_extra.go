@@ -1,12 +1,12 @@
 package api
 
 import (
-	"slices"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
