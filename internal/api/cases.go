@@ -80,7 +80,8 @@ func (h *Handlers) ListCases(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := cases.Filter{RegionCode: q.Get("region"), Category: q.Get("category"), Channel: cases.Channel(q.Get("channel")), UnitID: q.Get("unit"),
-		Overdue: q.Get("overdue") == "1" || q.Get("overdue") == "true", After: q.Get("cursor"), Limit: limit}
+		Overdue: q.Get("overdue") == "1" || q.Get("overdue") == "true", After: q.Get("cursor"), Limit: limit,
+		PostponePending: q.Get("postpone_pending") == "1" || q.Get("postpone_pending") == "true"}
 	if q.Get("mine") == "1" || q.Get("mine") == "true" {
 		f.ReporterID = actor(r).UserID
 	}

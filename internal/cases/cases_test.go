@@ -237,7 +237,24 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		w.refuse(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "需要协调", Days: 11}, errs.Invalid)
 		c = w.act(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "需要协调", Days: 3})
 		w.refuse(w.handler, c.ID, cases.ActPostponeRequest, cases.Input{Note: "again", Days: 1}, errs.Conflict)
+		pendingList := func() []string {
+			cs, _, err := w.svc.List(ctx, w.official, cases.Filter{PostponePending: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nos []string
+			for _, x := range cs {
+				nos = append(nos, x.No)
+			}
+			return nos
+		}
+		if got := pendingList(); len(got) != 1 || got[0] != c.No {
+			t.Fatalf("postponements to decide: %v, want only %s", got, c.No)
+		}
 		c = w.act(w.official, c.ID, cases.ActPostponeApprove, cases.Input{})
+		if got := pendingList(); len(got) != 0 {
+			t.Fatalf("postponements to decide after approving: %v", got)
+		}
 		if !c.HandleDue.After(before) || c.PostponeDays != 3 || c.PostponePending {
 			t.Fatalf("postponed: due %v → %v, days %d", before, c.HandleDue, c.PostponeDays)
 		}

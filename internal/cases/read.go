@@ -243,9 +243,12 @@ type Filter struct {
 	From, To   time.Time // reported_at range
 	UnitID     string    // cases where this unit is lead
 	Overdue    bool
-	ReporterID string
-	After      string // cursor: case id (ULIDs sort by time)
-	Limit      int
+	// PostponePending: dispatched cases whose unit asked for more time and
+	// awaits the dispatcher's answer.
+	PostponePending bool
+	ReporterID      string
+	After           string // cursor: case id (ULIDs sort by time)
+	Limit           int
 }
 
 // List returns cases in the actor's scope matching f, newest first.
@@ -322,6 +325,9 @@ func (f Filter) conditions(where []string, args []any) ([]string, []any) {
 	}
 	if f.Overdue {
 		where = append(where, "c.overdue = 1")
+	}
+	if f.PostponePending {
+		where, args = append(where, "c.status = ? AND c.postpone_pending = 1"), append(args, string(Dispatched))
 	}
 	return where, args
 }

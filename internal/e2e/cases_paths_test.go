@@ -121,7 +121,15 @@ func TestCaseOtherPaths(t *testing.T) {
 	if hasForm(dept, "postpone_request") {
 		t.Error("a second postponement can be asked while one is pending")
 	}
-	town.open(caseURL)
+	// The town finds the request under 待批延期 and opens it from there.
+	town.open("/cases")
+	town.load("the 待批延期 tab", chromedp.Click(chromedp.CSS(`a[href*="tab=postpone"]`), chromedp.NodeVisible))
+	row := `[data-testid="case-row"][data-no="` + a.Case.No + `"]`
+	if n := eval[int](town, "postponement rows", `document.querySelectorAll('[data-testid="case-row"]').length`); n < 1 || !strings.Contains(town.text(row), "延期待审批") {
+		t.Errorf("the 待批延期 tab (%d rows) does not list %s with its badge", n, a.Case.No)
+	}
+	town.shot("case-list-postpone-desktop")
+	town.load("open the request", chromedp.Click(chromedp.CSS(row+` a`), chromedp.NodeVisible))
 	if !strings.Contains(town.text(`.badges`), "延期待审批") {
 		t.Errorf("no 延期待审批 badge: %q", town.text(`.badges`))
 	}

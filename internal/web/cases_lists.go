@@ -36,7 +36,7 @@ type tabLink struct {
 
 type caseRow struct {
 	ID, No, Category, Stage, Due, Grid, Reported string
-	Overdue, Escalated                           bool
+	Overdue, Escalated, Postpone                 bool
 }
 
 var listStages = []cases.Status{cases.Reported, cases.Accepted, cases.Dispatched, cases.Replied, cases.Closed, cases.Rejected, cases.Merged}
@@ -53,7 +53,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
 		d.F[k] = strings.TrimSpace(q.Get(k))
 	}
 	switch d.Tab {
-	case "mine", "overdue", "all":
+	case "mine", "overdue", "postpone", "all":
 	default:
 		d.Tab = "all"
 		if worker {
@@ -70,8 +70,11 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
 			d.Filtered = true
 		}
 	}
-	for _, t := range []string{"mine", "overdue", "all"} {
-		if t == "mine" && !worker {
+	if d.Tab == "postpone" && !a.Role.Has(auth.CaseDispatch) {
+		d.Tab = "all"
+	}
+	for _, t := range []string{"mine", "postpone", "overdue", "all"} {
+		if t == "mine" && !worker || t == "postpone" && !a.Role.Has(auth.CaseDispatch) {
 			continue
 		}
 		v := url.Values{}
@@ -139,6 +142,9 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
 		d.MineHint = firstNonEmpty(d.MineHint, p.T("case.mine_hint."+mineKind(a.Role)))
 	case "overdue":
 		f.Overdue, f.Status = true, openStages
+	case "postpone":
+		f.PostponePending = true
+		d.MineHint = p.T("case.postpone_hint")
 	}
 	if st := d.F["status"]; st != "" {
 		f.Status = []cases.Status{cases.Status(st)}
@@ -161,7 +167,8 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request) {
 				cat = catName(p.Lang, k)
 			}
 			d.Rows = append(d.Rows, caseRow{ID: c.ID, No: c.No, Category: cat, Stage: stageName(p, c.Status), Due: beijing(c.Due()),
-				Grid: s.gridName(c.GridCode), Reported: beijing(c.ReportedAt), Overdue: c.Overdue && c.Status.Open(), Escalated: c.Escalated && c.Status.Open()})
+				Grid: s.gridName(c.GridCode), Reported: beijing(c.ReportedAt), Overdue: c.Overdue && c.Status.Open(), Escalated: c.Escalated && c.Status.Open(),
+				Postpone: c.PostponePending && c.Status == cases.Dispatched})
 		}
 		if next != "" {
 			v := url.Values{}
