@@ -340,12 +340,29 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		if got := actions(t, w, first.ID); got != "report merged_from merged_from" {
 			t.Fatalf("target history: %s", got)
 		}
+		// They see the case's handling through their own report: not the
+		// first reporter's words, place or person.
+		if c, _, _ := w.svc.Follow(ctx, third.Case.No, third.FollowToken); c.Description != "井盖" || c.ReporterID != "" || c.Lng != 116.1002 {
+			t.Errorf("the anonymous follower of a merged report sees description %q, reporter %q, lng %v of the case it joined", c.Description, c.ReporterID, c.Lng)
+		}
+		if c, _, _ := w.svc.Get(ctx, rider, first.ID); c.ReporterID != "rider" || strings.Join(c.Photos, ",") != "p1" {
+			t.Errorf("the rider sees reporter %q and photos %v of the case their report joined, want their own (p1)", c.ReporterID, c.Photos)
+		}
+		if c, _, _ := w.svc.Get(ctx, w.official, first.ID); c.Description != "井盖没了" || c.ReporterID != w.resident.UserID {
+			t.Errorf("staff see %q by %q, want the case's own report", c.Description, c.ReporterID)
+		}
+		// Merging only into a case one could dispatch themselves, of the same class.
+		townA2 := auth.Actor{UserID: "t2", Username: "t2", Role: auth.Official, RegionPath: "/371700/371722/371722002/"}
+		inA2 := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖缺失", Lng: 116.9, Lat: 34.9}).Case
+		w.refuse(townA2, inA2.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "x"}, errs.Invalid)
+		litter := w.file(w.resident, cases.Report{Category: "1101", Lng: 116.1001, Lat: 34.2001}).Case
+		w.refuse(w.official, litter.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "x"}, errs.Invalid)
 		rej := w.file(w.resident, cases.Report{Category: "2103", Lng: 116.4, Lat: 34.8}).Case
 		w.refuse(w.official, rej.ID, cases.ActReject, cases.Input{}, errs.Invalid)
 		w.act(w.official, rej.ID, cases.ActReject, cases.Input{Note: "不属于受理范围"})
 		r, _ := w.svc.Rates(ctx, w.official, regiontest.CountyA, start.Add(-time.Hour), start.Add(time.Hour))
-		// 5 filed, the two merged ones count once: 3 reported, 1 rejected.
-		if r.Reported != 3 || r.Rejected != 1 || r.Open != 2 { // before the anonymous reports below
+		// 7 filed, the two merged ones count once: 5 reported, 1 rejected.
+		if r.Reported != 5 || r.Rejected != 1 || r.Open != 4 { // before the anonymous reports below
 			t.Fatalf("rates: %+v", r)
 		}
 		// Channel rules: a resident cannot pose as the hotline.

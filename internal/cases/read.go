@@ -78,19 +78,35 @@ func (s *Service) get(ctx context.Context, tx *store.Tx, id string) (Case, error
 // canRead decides who sees a case: staff of its area, the units on it, and
 // its reporter.
 func (s *Service) canRead(ctx context.Context, tx *store.Tx, actor auth.Actor, c Case) error {
+	_, err := s.access(ctx, tx, actor, c)
+	return err
+}
+
+// access is canRead that also says, for a reporter whose own report was
+// merged into c, which report that was (own): they follow c, but see it
+// through their own report (lineageView).
+func (s *Service) access(ctx context.Context, tx *store.Tx, actor auth.Actor, c Case) (own string, err error) {
 	if actor.UserID != "" && actor.UserID == c.ReporterID {
-		return nil
+		return "", nil
+	}
+	if err := s.staffCanRead(ctx, tx, actor, c); err == nil || !errs.Is(err, errs.Forbidden) {
+		return "", err
 	}
 	// Reporters of cases merged into this one follow it here.
 	if actor.UserID != "" {
-		var n int
-		if err := tx.QueryRow(ctx, "SELECT count(*) FROM cases WHERE merged_into = ? AND reporter_id = ?", c.ID, actor.UserID).Scan(&n); err != nil {
-			return err
+		err := tx.QueryRow(ctx, "SELECT id FROM cases WHERE merged_into = ? AND reporter_id = ? ORDER BY id LIMIT 1", c.ID, actor.UserID).Scan(&own)
+		if err == nil {
+			return own, nil
 		}
-		if n > 0 {
-			return nil
+		if !errs.Is(err, errs.NotFound) {
+			return "", err
 		}
 	}
+	return "", s.staffCanRead(ctx, tx, actor, c)
+}
+
+// staffCanRead: staff of the case's area and the units working on it.
+func (s *Service) staffCanRead(ctx context.Context, tx *store.Tx, actor auth.Actor, c Case) error {
 	if actor.Role == auth.DeptHandler {
 		unit, err := UnitOf(ctx, tx, actor.UserID)
 		if err != nil {
@@ -121,13 +137,38 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Case, [
 		if c, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
-		if err := s.canRead(ctx, tx, actor, c); err != nil {
+		own, err := s.access(ctx, tx, actor, c)
+		if err != nil {
 			return err
 		}
-		evs, err = events(ctx, tx, id)
+		if evs, err = events(ctx, tx, id); err != nil {
+			return err
+		}
+		if own != "" {
+			c, err = s.lineageView(ctx, tx, c, own)
+		}
 		return err
 	})
 	return c, evs, err
+}
+
+// lineageView is a case as the reporter of another report merged into it
+// sees it: its stage, deadlines, units and handling, but their own report
+// in place of someone else's (description, place, reporter) and, of the
+// photos, their own report's and those added while the case was handled.
+func (s *Service) lineageView(ctx context.Context, tx *store.Tx, target Case, ownID string) (Case, error) {
+	own, err := s.get(ctx, tx, ownID)
+	if err != nil {
+		return target, err
+	}
+	v := target
+	v.ReporterID, v.ReporterRole, v.ReporterName, v.ReporterPhone = own.ReporterID, own.ReporterRole, own.ReporterName, own.ReporterPhone
+	v.Description, v.Address, v.Lat, v.Lng, v.Channel = own.Description, own.Address, own.Lat, own.Lng, own.Channel
+	v.Photos, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (string, error) {
+		var p string
+		return p, r.Scan(&p)
+	}, "SELECT photo_id FROM case_photos WHERE (case_id = ? AND stage = 'report') OR (case_id = ? AND stage <> 'report') ORDER BY added_at, photo_id", own.ID, target.ID)
+	return v, err
 }
 
 // Follow returns a case to a reporter without an account, who holds the
@@ -147,9 +188,14 @@ func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, 
 		if c, err = s.get(ctx, tx, id); err != nil {
 			return err
 		}
-		// A report merged into another is followed where it is handled.
+		// A report merged into another is followed where it is handled,
+		// through the reporter's own report.
 		if c.Status == Merged && c.MergedInto != "" {
-			if c, err = s.get(ctx, tx, c.MergedInto); err != nil {
+			target, err := s.get(ctx, tx, c.MergedInto)
+			if err != nil {
+				return err
+			}
+			if c, err = s.lineageView(ctx, tx, target, c.ID); err != nil {
 				return err
 			}
 		}

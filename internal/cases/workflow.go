@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -374,8 +375,20 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		if err != nil {
 			return errs.Field("into", "err.cases.merge_target")
 		}
-		if !target.Status.Open() || !strings.HasPrefix(target.RegionPath, "/") {
+		// Only into an open case the actor could dispatch themselves (one
+		// outside their area reads as missing, so merging cannot probe
+		// for cases), and of the same class: a duplicate is the same
+		// problem, possibly filed under a neighbouring subcategory.
+		if !target.Status.Open() || actor.Authorize(auth.CaseDispatch, target.RegionPath) != nil {
 			return errs.Field("into", "err.cases.merge_target")
+		}
+		tc, err1 := s.category(ctx, tx, target.CategoryCode)
+		cc, err2 := s.category(ctx, tx, c.CategoryCode)
+		if err := errors.Join(err1, err2); err != nil {
+			return err
+		}
+		if tc.ParentCode != cc.ParentCode {
+			return errs.Field("into", "err.cases.merge_class", tc.Name)
 		}
 		to = Merged
 		u.set("merged_into", target.ID)
