@@ -12,7 +12,9 @@ import (
 
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
+	"civicgrid/internal/csvsafe"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/i18n"
 	"civicgrid/internal/live"
 	"civicgrid/internal/media"
 	"civicgrid/internal/region"
@@ -40,6 +42,19 @@ func exportName(ext string) string {
 	return fmt.Sprintf("cases-%s.%s", time.Now().In(chinaTime).Format("20060102-150405"), ext)
 }
 
+// readable names a row's channel and stage in Chinese, as the header does.
+func (h *Handlers) readable(row cases.ExportRow) cases.ExportRow {
+	for _, col := range []struct {
+		i      int
+		prefix string
+	}{{cases.ExportChannel, "case.channel."}, {cases.ExportStage, "case.stage."}} {
+		if k := col.prefix + row[col.i]; h.Catalog.Has(k) {
+			row[col.i] = h.Catalog.T(i18n.ZH, k)
+		}
+	}
+	return row
+}
+
 // ExportCSV streams the matching cases as CSV (UTF-8 with BOM, so Excel in
 // China opens it right). Headers are written with the first row, so a
 // refusal before any row still gets a problem object.
@@ -61,7 +76,7 @@ func (h *Handlers) ExportCSV(w http.ResponseWriter, r *http.Request) {
 		if cw == nil {
 			start()
 		}
-		return cw.Write(row)
+		return cw.Write(csvsafe.Row(h.readable(row)))
 	})
 	if err != nil && cw == nil {
 		h.fail(w, r, err)
@@ -103,6 +118,7 @@ func (h *Handlers) ExportXLSX(w http.ResponseWriter, r *http.Request) {
 	sw.SetRow("A1", header)
 	row := 2
 	_, err = h.Cases.Export(r.Context(), a, f, func(er cases.ExportRow) error {
+		er = h.readable(er)
 		vals := make([]any, len(er))
 		for i, s := range er {
 			vals[i] = s

@@ -13,6 +13,12 @@ import (
 // ExportRow is one line of an export: plain text columns, reporter masked.
 type ExportRow []string
 
+// Columns of ExportRow whose codes a reader may want named.
+const (
+	ExportChannel = 1
+	ExportStage   = 4
+)
+
 // ExportHeader names the export's columns (Chinese, as officials read them).
 var ExportHeader = []string{"事件编号", "渠道", "小类代码", "小类", "环节", "优先级", "问题描述", "地址", "经度", "纬度", "网格", "主办单位",
 	"上报时间", "立案时间", "派遣时间", "反馈时间", "结案时间", "办理时限", "超期", "督办", "返工次数", "满意度"}

@@ -8,13 +8,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"civicgrid/internal/auth"
+	"civicgrid/internal/csvsafe"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/store"
 
@@ -175,7 +175,7 @@ func (s *Service) writeCSV(ctx context.Context, q Questionnaire, lang string, f 
 	var n int64
 	err := s.stream(ctx, q, f, func(r Row) error {
 		for i, c := range cols {
-			rec[i] = csvSafe(c.value(r))
+			rec[i] = csvsafe.Cell(c.value(r))
 		}
 		n++
 		if progress != nil && n%500 == 0 {
@@ -191,16 +191,6 @@ func (s *Service) writeCSV(ctx context.Context, q Questionnaire, lang string, f 
 		return err
 	}
 	return cw.Error()
-}
-
-// csvSafe defuses cells a spreadsheet would run as a formula.
-func csvSafe(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		if _, err := strconv.ParseFloat(v, 64); err != nil {
-			return "'" + v
-		}
-	}
-	return v
 }
 
 // WriteXLSX streams matching responses as an Excel workbook (rows go to a

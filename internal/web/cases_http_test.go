@@ -40,6 +40,9 @@ func TestCaseExportsStream(t *testing.T) {
 		for i := 0; i < 3; i++ {
 			fileCase(t, e, tag, nil)
 		}
+		// Text typed by anyone that a spreadsheet would run as a formula.
+		formula := `=HYPERLINK("http://evil.example","点我")` + tag
+		fileCase(t, e, formula, nil)
 		r := e.as(t, "demo_county").get("/api/v1/cases/export.csv?region=371722001001001").want(http.StatusOK)
 		if !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") || !bytes.HasPrefix(r.Body, []byte("\ufeff")) {
 			t.Fatalf("csv headers: %v", r.Header)
@@ -51,14 +54,23 @@ func TestCaseExportsStream(t *testing.T) {
 		if recs[0][0] != "事件编号" {
 			t.Fatalf("header row: %v", recs[0])
 		}
-		n := 0
+		n, defused := 0, false
 		for _, rec := range recs[1:] {
 			if rec[6] == tag {
 				n++
+				if rec[1] != "网格巡查" || rec[4] != "上报" {
+					t.Errorf("channel %q and stage %q, want them named in Chinese", rec[1], rec[4])
+				}
+			}
+			if strings.HasSuffix(rec[6], tag) && strings.Contains(rec[6], "HYPERLINK") {
+				defused = rec[6] == "'"+formula
 			}
 		}
 		if n != 3 {
 			t.Fatalf("csv has %d of the 3 cases", n)
+		}
+		if !defused {
+			t.Errorf("the formula description is not defused in the CSV")
 		}
 		x := e.as(t, "demo_county").get("/api/v1/cases/export.xlsx?region=371722001001001").want(http.StatusOK)
 		book, err := excelize.OpenReader(bytes.NewReader(x.Body))
