@@ -369,6 +369,15 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		if _, err := w.svc.File(ctx, w.resident, cases.Report{Channel: cases.ChannelHotline, Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); !errs.Is(err, errs.Forbidden) {
 			t.Fatalf("resident via hotline: %v", err)
 		}
+		// Nobody claims the Open311 channel outside the Open311 endpoint.
+		for _, a := range []auth.Actor{{}, w.resident, w.official} {
+			if _, err := w.svc.File(ctx, a, cases.Report{Channel: cases.ChannelOpen311, Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); !errs.Is(err, errs.Forbidden) {
+				t.Fatalf("%q filed as open311 through File: %v", a.Role, err)
+			}
+		}
+		if in, err := w.svc.FileOpen311(ctx, w.resident, cases.Report{Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); err != nil || in.Case.Channel != cases.ChannelOpen311 {
+			t.Fatalf("FileOpen311: %v %v", in.Case.Channel, err)
+		}
 		// Anonymous web report with a follow token.
 		anon := w.file(auth.Actor{}, cases.Report{Category: "1102", ReporterPhone: "13800001111", Lng: 116.35, Lat: 34.55})
 		if anon.FollowToken == "" || anon.Case.ReporterPhone != "138****1111" {

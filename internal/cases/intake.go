@@ -37,6 +37,10 @@ type Report struct {
 	ReporterPhone  string   `json:"reporter_phone,omitempty"` // to follow the case without an account
 	IdempotencyKey string   `json:"idempotency_key,omitempty"`
 	Photos         []string `json:"photos,omitempty"` // ids from the photo store
+
+	// viaOpen311 is set by FileOpen311 only: the open311 channel is what
+	// came through the GeoReport endpoint with an API key, never a claim.
+	viaOpen311 bool
 }
 
 // Validate checks the report on its own.
@@ -94,7 +98,7 @@ var channelRoles = map[Channel][]auth.Role{
 	ChannelHotline:    {auth.Official, auth.CityAdmin, auth.DeptHandler},
 	ChannelOpinionBox: {auth.GridWorker, auth.GridLeader, auth.Official, auth.CityAdmin},
 	ChannelDoorToDoor: {auth.GridWorker, auth.GridLeader, auth.Official},
-	ChannelOpen311:    {auth.Resident, auth.Official, auth.CityAdmin, auth.DeptHandler, auth.GridWorker, auth.GridLeader, auth.PartTimeWorker, auth.Volunteer, ""},
+	ChannelOpen311:    {auth.Resident, auth.Official, auth.CityAdmin, auth.DeptHandler, auth.GridWorker, auth.GridLeader, auth.PartTimeWorker, auth.Volunteer},
 }
 
 // Intake is the result of filing a report.
@@ -109,6 +113,19 @@ type Intake struct {
 // returns the stored case instead of a second one; open cases of the same
 // subcategory nearby are returned as likely duplicates.
 func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
+	r.viaOpen311 = false
+	return s.file(ctx, actor, r)
+}
+
+// FileOpen311 is File for a request that came through the Open311
+// GeoReport endpoint, whose client holds an API key: the only way a case
+// is recorded as from the open311 channel.
+func (s *Service) FileOpen311(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
+	r.Channel, r.viaOpen311 = ChannelOpen311, true
+	return s.file(ctx, actor, r)
+}
+
+func (s *Service) file(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
 	p, err := s.prepare(actor, r)
 	if err != nil {
 		return Intake{}, err
@@ -152,6 +169,9 @@ type prepared struct {
 func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
 	if err := r.Validate(); err != nil {
 		return prepared{}, err
+	}
+	if r.Channel == ChannelOpen311 && !r.viaOpen311 {
+		return prepared{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_open311"}
 	}
 	allowed := false
 	for _, role := range channelRoles[r.Channel] {

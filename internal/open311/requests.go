@@ -142,7 +142,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	}
 	// email, device_id and account_id have no place in a case: they are
 	// neither stored nor echoed.
-	in, err := h.cases.File(ctx, actor, rep)
+	in, err := h.cases.FileOpen311(ctx, actor, rep)
 	if err != nil {
 		h.fail(w, r, f, err)
 		return
