@@ -28,6 +28,8 @@ Usage:
   civicgrid token create --username U [--name NAME]
   civicgrid regions import --file F.geojson [--crs wgs84|gcj02]
   civicgrid regions export --region CODE [--level grid] [--out F.geojson]
+  civicgrid holidays list [--year Y]
+  civicgrid holidays import --file YEAR.json
   civicgrid audit verify
   civicgrid backup --out FILE
   civicgrid ledger verify
@@ -95,6 +97,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdLedger(ctx, rest, stdout, stderr)
 	case "audit":
 		return cmdAudit(ctx, rest, stdout, stderr)
+	case "holidays":
+		return cmdHolidays(ctx, rest, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, rest, stdout, stderr)
 	case "bench":

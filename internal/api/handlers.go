@@ -23,6 +23,7 @@ import (
 	"civicgrid/internal/suggest"
 	"civicgrid/internal/survey"
 	"civicgrid/internal/volunteer"
+	"civicgrid/internal/workcal"
 )
 
 // Handlers serves the JSON API. Each method is thin: parse, call the
@@ -44,6 +45,8 @@ type Handlers struct {
 
 	// Suggestions is people's suggestions (人民建议征集).
 	Suggestions *suggest.Service
+	// Holidays is the official calendar deadlines count with.
+	Holidays *workcal.Book
 }
 
 func actor(r *http.Request) auth.Actor {

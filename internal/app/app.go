@@ -69,7 +69,7 @@ type Main struct {
 	Vol      *volunteer.Service
 	Markets  *market.Service
 	Surveys  *survey.Service
-	Calendar *workcal.Calendar
+	Holidays *workcal.Book // the official calendar the deadlines count with
 	Live     *live.Hub
 	Photos   *media.Store
 	Web      *web.Server
@@ -149,7 +149,7 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.Accounts = account.NewService(db, keys, m.Regions, account.DefaultConfig)
 	m.People = people.NewService(db, keys, m.Regions)
-	if m.Calendar, err = workcal.Embedded(); err != nil {
+	if m.Holidays, err = workcal.Open(ctx, db); err != nil {
 		return err
 	}
 	if err := db.Write(ctx, func(tx *store.Tx) error { return cases.SeedCategories(ctx, tx) }); err != nil {
@@ -167,7 +167,7 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("listen for changes: %w", err)
 		}
 	}
-	m.Cases = cases.New(db, m.Regions, m.Regions, m.Calendar, keys, cases.DefaultConfig, func(id, path string) {
+	m.Cases = cases.New(db, m.Regions, m.Regions, m.Holidays, keys, cases.DefaultConfig, func(id, path string) {
 		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
 	})
 	// A valid report earns its reporter points, in the accepting transaction.
@@ -200,7 +200,7 @@ func (m *Main) Open(ctx context.Context) error {
 	debug.FreeOSMemory()
 	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
 		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger,
-			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Surveys: m.Surveys, Suggestions: m.Suggestions})
+			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Surveys: m.Surveys, Suggestions: m.Suggestions, Holidays: m.Holidays})
 	return err
 }
 
@@ -263,6 +263,11 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.Cases.StartBatching(schedCtx, 256)
 	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
 	go m.expireOrders(schedCtx, time.Minute)
+	go m.reloadHolidays(schedCtx, 5*time.Minute)
+	if missing := m.Holidays.Missing(time.Now()); len(missing) > 0 {
+		m.Logger.Warn("no official holiday calendar for these years: their deadlines count Monday to Friday only; import the State Council's notice with `civicgrid holidays import`",
+			"years", missing, "have", m.Holidays.Describe())
+	}
 	m.Logger.Info("listening", "url", m.URL(), "database", m.DB.Dialect().String(), "regions", m.Regions.Tree().Len())
 	select {
 	case err := <-errc:
@@ -277,6 +282,24 @@ func (m *Main) Serve(ctx context.Context) error {
 	}
 	m.Logger.Info("stopped")
 	return err
+}
+
+// reloadHolidays reads the holiday calendar again now and then, so a year
+// imported from the command line while the server runs is used without a
+// restart (an import through the API takes effect at once).
+func (m *Main) reloadHolidays(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := m.Holidays.Reload(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error("reload the holiday calendar", "err", err)
+		}
+	}
 }
 
 // expireOrders releases, once a minute, the points and stock of orders not

@@ -209,6 +209,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				return qs.Items[0].ID
 			case m == "{id}" && strings.HasPrefix(p, "/api/v1/campaigns/"):
 				return camps.Items[0].ID
+			case m == "{year}":
+				return "2033"
 			case m == "{job}":
 				return "01JAAAAAAAAAAAAAAAAAAAAAAA"
 			case m == "{item}":

@@ -150,6 +150,17 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 	}
 	p := s.page(r, "", "home", d)
 	p.Title = p.T("home.title")
+	// Deadlines of a year without the official calendar count Monday to
+	// Friday: staff who set or watch deadlines are told, and the city
+	// administrator what to do.
+	if s.holidays != nil && (a.Role.Has(auth.CaseDispatch) || a.Role == auth.CityAdmin) {
+		if missing := s.holidays.Missing(time.Now()); len(missing) > 0 {
+			p.Notice = p.T("home.holidays_missing", missing[0])
+			if a.Role == auth.CityAdmin {
+				p.Notice += p.T("home.holidays_import")
+			}
+		}
+	}
 	s.render(w, r, http.StatusOK, "home", p)
 }
 

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"civicgrid/internal/workcal"
 	"context"
 	"embed"
 	"fmt"
@@ -71,6 +72,8 @@ type Server struct {
 	log      *slog.Logger
 
 	suggest *suggest.Service
+	// holidays is the official calendar (a banner warns when a year is missing).
+	holidays *workcal.Book
 }
 
 // Deps are the domain services the server serves.
@@ -91,6 +94,7 @@ type Deps struct {
 	Surveys    *survey.Service
 
 	Suggestions *suggest.Service
+	Holidays    *workcal.Book
 }
 
 // New builds the server and its routing table.
@@ -103,6 +107,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	s.api = &api.Handlers{DB: d.DB, Catalog: d.Catalog, Regions: d.Regions, Accounts: d.Accounts, People: d.People, Cases: d.Cases, Live: d.Live, Photos: d.Photos,
 		Volunteers: d.Volunteers, Ledger: d.Ledger, Markets: d.Markets, Surveys: d.Surveys}
 	s.suggest, s.api.Suggestions = d.Suggestions, d.Suggestions
+	s.holidays, s.api.Holidays = d.Holidays, d.Holidays
 	if s.log == nil {
 		s.log = slog.Default()
 	}
