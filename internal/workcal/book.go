@@ -142,7 +142,7 @@ func (b *Book) AddWorkHours(from time.Time, d time.Duration) time.Time {
 	return b.Calendar().AddWorkHours(from, d)
 }
 func (b *Book) WorkBetween(a, c time.Time) time.Duration { return b.Calendar().WorkBetween(a, c) }
-func (b *Book) IsWorkday(t time.Time) bool                { return b.Calendar().IsWorkday(t) }
+func (b *Book) IsWorkday(t time.Time) bool               { return b.Calendar().IsWorkday(t) }
 
 // Describe is one line naming the years covered, for logs and the CLI.
 func (b *Book) Describe() string {
