@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,12 @@ import (
 // transaction itself fails (the commit, or SQLite abandoning the transaction)
 // every unit in it is told so, and none of them is stored.
 //
+// A caller may give up while its unit waits in the queue (it is then never
+// run); once the unit has started, the caller waits for the outcome, so an
+// error always means "not stored". A transaction that has run for
+// maxGroupTime commits with the units run so far, so one slow write (an
+// import) delays the quick ones queued behind it by no more than it must.
+//
 // PostgreSQL has its own group commit and a pool of connections; there Write
 // is a plain transaction.
 type group struct {
@@ -36,11 +43,34 @@ type group struct {
 	done chan struct{}
 	seq  uint64
 
+	// mu orders Close after every write that got past the closed check,
+	// so nothing is queued once the writer has drained the queue.
+	mu     sync.RWMutex
+	closed bool
+
+	// The batch being committed and how many of its units have started,
+	// for the writer's own recovery when a unit ends its goroutine
+	// (runtime.Goexit, as t.Fatal does).
+	stx   *sql.Tx
+	batch []*unit
+	ran   int
+
 	units, txs atomic.Int64
 }
 
-// maxGroup bounds one shared transaction, and so the wait of its last unit.
-const maxGroup = 256
+// maxGroup bounds one shared transaction, and so the wait of its last unit;
+// maxGroupTime bounds how long its first unit waits for the commit.
+const (
+	maxGroup     = 256
+	maxGroupTime = 20 * time.Millisecond
+)
+
+// Unit states: queued, taken by the writer, or withdrawn by its caller.
+const (
+	queued int32 = iota
+	taken
+	withdrawn
+)
 
 type unit struct {
 	ctx   context.Context
@@ -48,14 +78,18 @@ type unit struct {
 	tx    *Tx
 	err   error
 	panic any
+	state atomic.Int32
 	done  chan struct{}
 }
 
-var errClosed = errors.New("store: database is closed")
+var (
+	errClosed = errors.New("store: database is closed")
+	errExited = errors.New("store: a write ended its goroutine (runtime.Goexit) inside the shared transaction, which was rolled back")
+)
 
 func startGroup(db *DB) *group {
 	g := &group{db: db, in: make(chan *unit, maxGroup), stop: make(chan struct{}), done: make(chan struct{})}
-	go g.run()
+	go g.run(nil)
 	return g
 }
 
@@ -65,16 +99,26 @@ func (g *group) write(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	u := &unit{ctx: ctx, fn: fn, done: make(chan struct{})}
+	g.mu.RLock()
+	if g.closed {
+		g.mu.RUnlock()
+		return errClosed
+	}
 	select {
 	case g.in <- u:
-	case <-g.stop:
-		return errClosed
 	case <-ctx.Done():
+		g.mu.RUnlock()
 		return ctx.Err()
 	}
-	// Once queued the unit may be committed; the caller waits for the
-	// outcome even if it gives up, so "failed" always means "not stored".
-	<-u.done
+	g.mu.RUnlock()
+	select {
+	case <-u.done:
+	case <-ctx.Done():
+		if u.state.CompareAndSwap(queued, withdrawn) {
+			return ctx.Err() // never ran
+		}
+		<-u.done // it runs: wait, so that an error means "not stored"
+	}
 	if u.panic != nil {
 		panic(u.panic)
 	}
@@ -87,28 +131,63 @@ func (g *group) write(ctx context.Context, fn func(*Tx) error) error {
 	return nil
 }
 
-func (g *group) run() {
-	defer close(g.done)
-	for {
-		var first *unit
-		select {
-		case <-g.stop:
-			g.drain()
-			return
-		case first = <-g.in:
+func (g *group) run(pending []*unit) {
+	exited := true
+	defer func() {
+		if exited {
+			g.recoverExit()
 		}
-		batch := g.fill([]*unit{first})
+	}()
+	for {
+		batch := pending
+		pending = nil
+		if len(batch) == 0 {
+			select {
+			case <-g.stop:
+				g.drain()
+				exited = false
+				close(g.done)
+				return
+			case first := <-g.in:
+				batch = []*unit{first}
+			}
+		}
+		batch = g.fill(batch)
 		if len(batch) < maxGroup {
 			// One yield lets writers that are ready, but waiting for a
 			// processor, join this transaction rather than the next.
 			runtime.Gosched()
 			batch = g.fill(batch)
 		}
-		g.commit(batch)
-		for _, u := range batch {
-			close(u.done)
+		for len(batch) > 0 {
+			g.batch = batch
+			n := g.commit(batch)
+			g.stx, g.batch, g.ran = nil, nil, 0
+			for _, u := range batch[:n] {
+				close(u.done)
+			}
+			batch = batch[n:]
 		}
 	}
+}
+
+// recoverExit runs when a unit ended the writer goroutine: the transaction
+// is rolled back and the units that ran in it are told; a new writer takes
+// over with the units not yet run.
+func (g *group) recoverExit() {
+	if g.stx != nil {
+		_ = g.stx.Rollback()
+	}
+	ran := g.batch[:g.ran]
+	for _, u := range ran {
+		if u.state.Load() == taken {
+			u.err, u.panic = errExited, nil
+		}
+		close(u.done)
+	}
+	rest := g.batch[g.ran:]
+	g.stx, g.batch, g.ran = nil, nil, 0
+	go g.run(rest)
 }
 
 func (g *group) fill(batch []*unit) []*unit {
@@ -136,27 +215,46 @@ func (g *group) drain() {
 }
 
 func (g *group) close() {
-	close(g.stop)
+	g.mu.Lock()
+	was := g.closed
+	g.closed = true
+	g.mu.Unlock()
+	if !was {
+		close(g.stop)
+	}
 	<-g.done
 }
 
-// commit runs a batch in one transaction and sets each unit's outcome.
-func (g *group) commit(batch []*unit) {
+// commit runs units of batch in one transaction, sets each one's outcome,
+// and returns how many it dealt with: all of them, or fewer when the
+// transaction has run for maxGroupTime.
+func (g *group) commit(batch []*unit) int {
 	// The transaction belongs to no caller: one that gives up must not roll
 	// back its neighbours (database/sql rolls back a transaction whose
 	// context ends, and SQLite abandons one whose statement is interrupted).
 	ctx := context.Background()
+	start := time.Now()
 	stx, err := g.db.write.BeginTx(ctx, nil)
 	if err != nil {
 		failAll(batch, errs.Wrap(translate(g.db.dialect, err), "begin"))
-		return
+		return len(batch)
 	}
+	g.stx = stx
 	var missed []string
 	alone := len(batch) == 1
-	ok := 0
+	ok, n := 0, 0
 	for _, u := range batch {
+		if n > 0 && time.Since(start) > maxGroupTime {
+			break // the rest go into the next transaction
+		}
+		n++
+		g.ran = n
+		if !u.state.CompareAndSwap(queued, taken) {
+			u.err = context.Canceled // withdrawn; never ran
+			continue
+		}
 		if err := u.ctx.Err(); err != nil {
-			u.err = err // never ran
+			u.err = err // gave up before it ran
 			continue
 		}
 		u.tx = &Tx{tx: stx, dialect: g.db.dialect, stmts: g.db.writeStmts, detached: true, now: g.db.Now().UTC().Truncate(time.Millisecond)}
@@ -164,8 +262,8 @@ func (g *group) commit(batch []*unit) {
 			u.panic, u.err = call(u)
 		} else if err := g.savepoint(ctx, stx, u); err != nil {
 			_ = stx.Rollback()
-			failAll(batch, err)
-			return
+			failAll(batch[:n], err)
+			return n
 		}
 		missed = append(missed, u.tx.missed...)
 		if u.err == nil && u.panic == nil {
@@ -175,14 +273,15 @@ func (g *group) commit(batch []*unit) {
 	if ok == 0 {
 		_ = stx.Rollback()
 	} else if err := stx.Commit(); err != nil {
-		failAll(batch, errs.Wrap(translate(g.db.dialect, err), "commit"))
-		return
+		failAll(batch[:n], errs.Wrap(translate(g.db.dialect, err), "commit"))
+		return n
 	}
 	g.units.Add(int64(ok))
 	g.txs.Add(1)
 	for _, q := range missed {
 		g.db.writeStmts.prepare(ctx, q)
 	}
+	return n
 }
 
 // savepoint runs one unit of a shared transaction between SAVEPOINT and
@@ -220,8 +319,8 @@ func call(u *unit) (p any, err error) {
 	return nil, u.fn(u.tx)
 }
 
-// failAll tells every unit of a lost shared transaction that it was not
-// stored, except those that never ran and already say why.
+// failAll tells every unit of a lost shared transaction that ran that it
+// was not stored; those that never ran already say why.
 func failAll(batch []*unit, err error) {
 	for _, u := range batch {
 		if u.tx == nil && u.err != nil {

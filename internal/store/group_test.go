@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -263,4 +264,207 @@ func TestAfterCommitHooksRunOnlyForStoredWrites(t *testing.T) {
 			}
 		}
 	})
+}
+
+// openOwn is a migrated SQLite database the test closes itself.
+func openOwn(t *testing.T) *store.DB {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, store.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// holdWriter keeps the SQLite writer busy until the returned func is
+// called, so that what is written meanwhile queues.
+func holdWriter(t *testing.T, db *store.DB) (release func()) {
+	t.Helper()
+	hold, held := make(chan struct{}), make(chan struct{})
+	go db.Write(context.Background(), func(tx *store.Tx) error { close(held); <-hold; return nil })
+	<-held
+	return func() { close(hold) }
+}
+
+// TestWritesAroundCloseNeverHang: writes racing Close, and writes after
+// it, all come back: stored, or refused as closed.
+func TestWritesAroundCloseNeverHang(t *testing.T) {
+	for round := range 10 {
+		db := openOwn(t)
+		ctx := context.Background()
+		var wg sync.WaitGroup
+		for i := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				db.Write(ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(ctx, "INSERT INTO meta(key, value) VALUES (?, 'v')", fmt.Sprintf("r%d-%d", round, i))
+					return err
+				})
+			}()
+		}
+		closed := make(chan struct{})
+		go func() { db.Close(); close(closed) }()
+		done := make(chan struct{})
+		go func() { wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("round %d: writes racing Close hang", round)
+		}
+		<-closed
+		err := make(chan error, 1)
+		go func() { err <- db.Write(ctx, func(tx *store.Tx) error { return nil }) }()
+		select {
+		case e := <-err:
+			if e == nil {
+				t.Fatalf("round %d: a write after Close succeeded", round)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("round %d: a write after Close hangs", round)
+		}
+	}
+}
+
+// TestQueuedWriteCanBeWithdrawn: a caller whose deadline passes while its
+// write waits behind a long one gets its answer at the deadline, and the
+// write is never run.
+func TestQueuedWriteCanBeWithdrawn(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	release := sync.OnceFunc(holdWriter(t, db))
+	time.AfterFunc(2*time.Second, release) // so that a write that cannot be withdrawn still ends
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	ran := false
+	err := db.Write(ctx, func(tx *store.Tx) error { ran = true; return nil })
+	waited := time.Since(start)
+	release()
+	if !errors.Is(err, context.DeadlineExceeded) || waited > time.Second {
+		t.Fatalf("withdrawn write: %v after %v", err, waited)
+	}
+	// The writer goes on, and never runs the withdrawn write.
+	if err := db.Write(context.Background(), func(tx *store.Tx) error { return nil }); err != nil || ran {
+		t.Fatalf("after the withdrawal: %v, withdrawn write ran: %v", err, ran)
+	}
+}
+
+// TestSlowWriteCommitsWithoutItsFollowers: writes queued behind a slow one
+// in the same batch are committed in a transaction of their own, not held
+// (and put at risk) until the slow one's batch would have ended.
+func TestSlowWriteCommitsWithoutItsFollowers(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	w0, tx0 := db.GroupStats()
+	release := holdWriter(t, db)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		db.Write(ctx, func(tx *store.Tx) error { time.Sleep(300 * time.Millisecond); return nil })
+	}()
+	time.Sleep(30 * time.Millisecond)
+	quick := make(chan time.Duration, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var ranAt time.Time
+		db.Write(ctx, func(tx *store.Tx) error { ranAt = time.Now(); return nil })
+		quick <- time.Since(ranAt)
+	}()
+	time.Sleep(30 * time.Millisecond)
+	release()
+	wg.Wait()
+	if d := <-quick; d > 100*time.Millisecond {
+		t.Errorf("the quick write was answered %v after it ran", d)
+	}
+	writes, txs := db.GroupStats()
+	if writes, txs = writes-w0, txs-tx0; writes != 3 || txs != 3 {
+		t.Errorf("%d writes in %d transactions: the slow write and the quick one shared one", writes, txs)
+	}
+}
+
+// TestWriteThatEndsItsGoroutine: a write function that calls
+// runtime.Goexit (as t.Fatal does) loses its transaction, its neighbours
+// are told, and later writes still work.
+func TestWriteThatEndsItsGoroutine(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	got := writeMany(t, db, 40, func(ctx context.Context, i int, tx *store.Tx) error {
+		if i == 20 {
+			runtime.Goexit()
+		}
+		return nil
+	})
+	in := stored(t, db, 40)
+	for i := range 40 {
+		if (got[i] == nil) != in[i] {
+			t.Errorf("write %d: err %v but stored %v", i, got[i], in[i])
+		}
+	}
+	if got[20] == nil {
+		t.Error("the write that ended its goroutine was reported stored")
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Write(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, "INSERT INTO meta(key, value) VALUES ('after-exit', 'v')")
+			return err
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("write after the exit: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the writer is gone after a write ended its goroutine")
+	}
+}
+
+// TestFailedCommitIsReported: when the shared COMMIT itself fails (here a
+// deferred foreign key left broken by one write), no write of the batch is
+// reported stored.
+func TestFailedCommitIsReported(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	ctx := context.Background()
+	if err := db.Write(ctx, func(tx *store.Tx) error {
+		if _, err := tx.Exec(ctx, "CREATE TABLE parent (id TEXT PRIMARY KEY)"); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, "CREATE TABLE child (id TEXT PRIMARY KEY, parent TEXT REFERENCES parent(id) DEFERRABLE INITIALLY DEFERRED)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	got := writeMany(t, db, 30, func(ctx context.Context, i int, tx *store.Tx) error {
+		if i == 15 {
+			_, err := tx.Exec(ctx, "INSERT INTO child(id, parent) VALUES ('orphan', 'nobody')")
+			return err
+		}
+		return nil
+	})
+	in := stored(t, db, 30)
+	for i := range 30 {
+		if (got[i] == nil) != in[i] {
+			t.Errorf("write %d: err %v but stored %v", i, got[i], in[i])
+		}
+	}
+	if got[15] == nil {
+		t.Error("the write that broke the foreign key was reported stored")
+	}
+}
+
+// TestCommitsAreFsynced: the writer runs with synchronous=FULL, so an
+// acknowledged write survives a power cut (NORMAL in WAL mode would not).
+func TestCommitsAreFsynced(t *testing.T) {
+	db := storetest.OpenSQLite(t)
+	var mode int
+	if err := db.Raw().QueryRow("PRAGMA synchronous").Scan(&mode); err != nil || mode != 2 {
+		t.Fatalf("synchronous = %d (%v), want 2 (FULL)", mode, err)
+	}
 }
