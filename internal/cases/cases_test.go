@@ -276,8 +276,10 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		d := w.file(w.resident, cases.Report{Category: "1601", Lng: 116.3, Lat: 34.7}).Case
 		d = w.act(w.official, d.ID, cases.ActAccept, cases.Input{})
 		d = w.act(w.official, d.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
-		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{}, errs.Invalid) // a reason is required
-		d = w.act(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "属于司法调解，非本单位职责"})
+		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{UnitID: w.unitCivil}, errs.Invalid) // a reason is required
+		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责"}, errs.Invalid) // and whose it is
+		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责", UnitID: w.unitCity}, errs.Invalid)
+		d = w.act(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "属于司法调解，非本单位职责", UnitID: w.unitCivil})
 		if d.Status != cases.Accepted || d.LeadUnitID != "" {
 			t.Fatalf("returned: %+v", d)
 		}
@@ -292,7 +294,7 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 				chain = append(chain, e.Note, e.Data)
 			}
 		}
-		if len(chain) != 2 || !strings.Contains(chain[1], w.unitCity) {
+		if len(chain) != 2 || !strings.Contains(chain[1], `"from_unit":"`+w.unitCity) || !strings.Contains(chain[1], `"suggested_unit":"`+w.unitCivil) {
 			t.Fatalf("transfer chain lost: %v", chain)
 		}
 		// Returning later than 2 working days is refused.
@@ -300,7 +302,7 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		w.act(w.official, e.ID, cases.ActAccept, cases.Input{})
 		w.act(w.official, e.ID, cases.ActDispatch, cases.Input{})
 		w.now = w.now.AddDate(0, 0, 7)
-		w.refuse(w.handler, e.ID, cases.ActReturn, cases.Input{Note: "太晚"}, errs.Conflict)
+		w.refuse(w.handler, e.ID, cases.ActReturn, cases.Input{Note: "太晚", UnitID: w.unitCivil}, errs.Conflict)
 		w.checkRollup()
 	})
 }

@@ -279,9 +279,25 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		if limit := s.cal.AddWorkdays(c.DispatchedAt, s.cfg.ReturnDays); now.After(limit) {
 			return errs.New(errs.Conflict, "err.cases.return_too_late", s.cfg.ReturnDays)
 		}
-		// Back to the dispatcher, who must send it elsewhere; the chain of
+		// "Not ours" says whose it is: the unit that should handle it,
+		// which the dispatcher sees when sending the case on.
+		if in.UnitID == "" {
+			return errs.Field("unit_id", "err.cases.return_whose")
+		}
+		su, err := getUnit(ctx, tx, in.UnitID)
+		if err != nil {
+			return err
+		}
+		if su.ID == c.LeadUnitID {
+			return errs.Field("unit_id", "err.cases.same_unit")
+		}
+		if !strings.HasPrefix(c.RegionPath, su.RegionPath) && !strings.HasPrefix(su.RegionPath, c.RegionPath) {
+			return errs.Field("unit_id", "err.cases.unit_elsewhere", su.Name)
+		}
+		// Back to the dispatcher, who must send it on; the chain of
 		// transfers stays in the history with its reasons.
-		to, unitID, data = Accepted, c.LeadUnitID, transferData(c.LeadUnitID, "")
+		to, unitID = Accepted, c.LeadUnitID
+		data = fmt.Sprintf(`{"from_unit":%q,"to_unit":"","suggested_unit":%q}`, c.LeadUnitID, su.ID)
 		c.DispatchDue = s.cal.AddWorkHours(now, s.cfg.DispatchHours)
 		u.set("lead_unit_id", "")
 		u.set("dispatch_due", store.FormatTime(c.DispatchDue))

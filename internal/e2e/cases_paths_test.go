@@ -173,6 +173,9 @@ func TestCaseOtherPaths(t *testing.T) {
 	// The handler returns it: not theirs after all.
 	dept.open(caseURL)
 	dept.openMore("return")
+	whose := eval[string](dept, "a unit to name", `document.querySelector('#return-unit_id').options[1].value`)
+	whoseName := eval[string](dept, "its name", `document.querySelector('#return-unit_id').options[1].textContent.trim()`)
+	dept.choose(`#return-unit_id`, whose)
 	dept.typeIn(`#return-note`, "经核实属于小区物业管理范围。")
 	wantOK(t, dept, "return")
 	wantStage(t, dept, "after the return", "立案")
@@ -180,8 +183,19 @@ func TestCaseOtherPaths(t *testing.T) {
 		t.Error("the handler can still reply after returning the case")
 	}
 
-	// Dispatched again, replied, the check fails, reworked, passed.
+	// Dispatched again, replied, the check fails, reworked, passed. The
+	// town sees whose the unit said it is, in the history and by the form.
 	town.open(caseURL)
+	said := false
+	for _, h := range history(town) {
+		said = said || h.Action == "return" && strings.Contains(h.Who, "建议由 "+whoseName+" 办理")
+	}
+	if !said {
+		t.Errorf("the return in the history does not say whose it is (%s): %+v", whoseName, history(town))
+	}
+	if hint := town.text(testid("act-dispatch")); !strings.Contains(hint, "建议由“"+whoseName+"”办理") {
+		t.Errorf("the dispatch form does not show the returning unit's suggestion %s", whoseName)
+	}
 	wantOK(t, town, "dispatch")
 	dept.open(caseURL)
 	dept.typeIn(`#reply-note`, "已通知车主挪车。")

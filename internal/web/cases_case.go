@@ -183,6 +183,9 @@ func (s *Server) caseView(ctx context.Context, p *Page, c cases.Case, evs []case
 			v.Unit = unitNames[e.UnitID]
 		}
 		v.Detail = eventDetail(p, e)
+		if sid := suggestedIn(e); sid != "" {
+			v.Detail = p.T("case.detail.suggested", unitNames[sid])
+		}
 		d.Events = append(d.Events, v)
 	}
 	return d
@@ -219,6 +222,33 @@ func eventDetail(p *Page, e cases.Event) string {
 	return ""
 }
 
+// suggestedIn is the unit a return named as the one that should handle
+// the case ("" for other events).
+func suggestedIn(e cases.Event) string {
+	if e.Action != "return" || e.Data == "" {
+		return ""
+	}
+	var d struct {
+		Suggested string `json:"suggested_unit"`
+	}
+	json.Unmarshal([]byte(e.Data), &d)
+	return d.Suggested
+}
+
+// suggestedUnit is the unit the latest return named, if the case has not
+// been dispatched since.
+func suggestedUnit(evs []cases.Event) string {
+	for i := len(evs) - 1; i >= 0; i-- {
+		switch evs[i].Action {
+		case "return":
+			return suggestedIn(evs[i])
+		case "dispatch", "reassign":
+			return ""
+		}
+	}
+	return ""
+}
+
 // myUnit is the unit a department handler works for ("" for everyone else).
 func (s *Server) myUnit(ctx context.Context, a auth.Actor) string {
 	if !a.Role.Has(auth.CaseHandle) || a.UserID == "" {
@@ -243,7 +273,7 @@ func (s *Server) myUnit(ctx context.Context, a auth.Actor) string {
 func (s *Server) unitNames(ctx context.Context, c cases.Case, evs []cases.Event) map[string]string {
 	ids := append([]string{c.LeadUnitID}, c.AssistUnits...)
 	for _, e := range evs {
-		ids = append(ids, e.UnitID)
+		ids = append(ids, e.UnitID, suggestedIn(e))
 	}
 	out, err := s.cases.UnitNames(ctx, ids)
 	if err != nil {
@@ -317,6 +347,10 @@ func (s *Server) caseForms(ctx context.Context, p *Page, c cases.Case, evs []cas
 			}
 			lead := actField{Kind: "select", Name: "unit_id", Label: p.T("case.f.lead_unit"), Hint: p.T("case.f.lead_unit_hint"),
 				Options: append([]fieldOption{{Value: "", Label: def, Selected: true}}, unitOptions(rid)...)}
+			// After a return, the unit that returned it says whose it is.
+			if sid := suggestedUnit(evs); sid != "" {
+				lead.Hint = p.T("case.f.suggested", unitNames[sid]) + " " + lead.Hint
+			}
 			assist := actField{Kind: "checks", Name: "assist_unit_ids", Label: p.T("case.f.assist_units"), Options: unitOptions("")}
 			out = append(out, mk("dispatch", p.T("case.do.dispatch"), true, lead, assist, note(p.T("case.f.dispatch_note"), false)))
 		}
@@ -332,7 +366,20 @@ func (s *Server) caseForms(ctx context.Context, p *Page, c cases.Case, evs []cas
 						note(p.T("case.f.postpone_reason"), true)))
 				}
 			}
-			ret := mk("return", p.T("case.do.return"), false, note(p.T("case.f.return_reason"), true))
+			var whose []fieldOption
+			if around, err := s.cases.UnitsAround(ctx, a, c.GridCode); err == nil {
+				for _, u := range around {
+					if u.ID != c.LeadUnitID {
+						whose = append(whose, fieldOption{Value: u.ID, Label: u.Name})
+					}
+				}
+			} else {
+				s.log.WarnContext(ctx, "units around", "err", err)
+			}
+			ret := mk("return", p.T("case.do.return"), false,
+				actField{Kind: "select", Name: "unit_id", Label: p.T("case.f.return_unit"), Required: true,
+					Options: append([]fieldOption{{Value: "", Label: p.T("case.f.choose")}}, whose...)},
+				note(p.T("case.f.return_reason"), true))
 			ret.Hint, ret.Danger = p.T("case.f.return_hint", cases.DefaultConfig.ReturnDays), true
 			out = append(out, ret)
 		}
