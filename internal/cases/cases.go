@@ -137,8 +137,8 @@ type Config struct {
 	VerifyDays       int           // working days to verify a reply
 	ReturnDays       int           // working days after dispatch within which a unit may return a case
 	MaxPostpone      int           // working days a postponement may add
-	RemindBefore     time.Duration // remind the handler this long before a deadline
-	EscalateAfter    time.Duration // escalate (督办) this long after a deadline passed
+	RemindBefore     time.Duration // remind the handler this much working time before a deadline (at most half the stage's)
+	EscalateDays     int           // escalate (督办) at the end of this many working days after a deadline passed
 	DuplicateRadiusM float64       // metres
 	DuplicateWindow  time.Duration
 }
@@ -148,7 +148,7 @@ type Config struct {
 // return within 2.
 var DefaultConfig = Config{
 	AcceptHours: 4 * time.Hour, DispatchHours: 4 * time.Hour, VerifyDays: 2, ReturnDays: 2, MaxPostpone: 10,
-	RemindBefore: 24 * time.Hour, EscalateAfter: 24 * time.Hour, DuplicateRadiusM: 100, DuplicateWindow: 72 * time.Hour,
+	RemindBefore: 4 * time.Hour, EscalateDays: 1, DuplicateRadiusM: 100, DuplicateWindow: 72 * time.Hour,
 }
 
 // Service is the case domain.

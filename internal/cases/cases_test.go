@@ -277,7 +277,7 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		d = w.act(w.official, d.ID, cases.ActAccept, cases.Input{})
 		d = w.act(w.official, d.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
 		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{UnitID: w.unitCivil}, errs.Invalid) // a reason is required
-		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责"}, errs.Invalid) // and whose it is
+		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责"}, errs.Invalid)      // and whose it is
 		w.refuse(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责", UnitID: w.unitCity}, errs.Invalid)
 		d = w.act(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "属于司法调解，非本单位职责", UnitID: w.unitCivil})
 		if d.Status != cases.Accepted || d.LeadUnitID != "" {
@@ -405,6 +405,39 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 			t.Fatalf("outside: %v", err)
 		}
 		w.checkRollup()
+	})
+}
+
+// TestWeekendReportIsNotDueAtOnce: a report filed on a Saturday, to be
+// accepted within 4 working hours (Monday 12:00), is not "due soon" when it
+// arrives; the reminder comes on Monday morning, with half the stage's
+// working time left, and escalation a working day after the deadline.
+func TestWeekendReportIsNotDueAtOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		cst := start.Location()
+		w.now = time.Date(2026, 3, 7, 10, 0, 0, 0, cst) // Saturday (28 February was a make-up working day)
+		c := w.file(w.resident, cases.Report{Category: "1501"}).Case
+		if want := time.Date(2026, 3, 9, 14, 0, 0, 0, cst); !c.AcceptDue.Equal(want) {
+			t.Fatalf("acceptance due %v, want %v", c.AcceptDue, want)
+		}
+		for _, tc := range []struct {
+			at   time.Time
+			want cases.TickResult
+		}{
+			{w.now, cases.TickResult{}},
+			{time.Date(2026, 3, 8, 20, 0, 0, 0, cst), cases.TickResult{}},             // Sunday night
+			{time.Date(2026, 3, 9, 10, 10, 0, 0, cst), cases.TickResult{}},            // 1 h 50 min of 3 h 30 min left
+			{time.Date(2026, 3, 9, 10, 35, 0, 0, cst), cases.TickResult{Reminded: 1}}, // under half left
+			{time.Date(2026, 3, 9, 14, 1, 0, 0, cst), cases.TickResult{Overdue: 1}},
+			{time.Date(2026, 3, 10, 17, 0, 0, 0, cst), cases.TickResult{}},
+			{time.Date(2026, 3, 10, 17, 31, 0, 0, cst), cases.TickResult{Escalated: 1}}, // end of the next working day
+		} {
+			w.now = tc.at
+			if res, err := w.svc.Tick(ctx, 0); err != nil || res != tc.want {
+				t.Fatalf("at %s: %+v %v, want %+v", tc.at.Format("Mon 15:04"), res, err, tc.want)
+			}
+		}
 	})
 }
 

@@ -303,7 +303,7 @@ func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (n
 	nowText := store.FormatTime(now)
 	row := []any{c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
 		c.ReporterID, c.ReporterRole, nameEnc, phoneEnc, s.keys.BlindIndex("phone", r.ReporterPhone), enteredBy, idem, tokenHash,
-		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(c.AcceptDue.Add(-s.cfg.RemindBefore)), nowText}
+		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(s.remindAt(now, c.AcceptDue)), nowText}
 	return newCase{c: c, token: token, row: row, at: nowText, actor: actor}, nil
 }
 

@@ -18,7 +18,7 @@ type TickResult struct{ Reminded, Overdue, Escalated int }
 // Tick runs the deadline machinery once: for every open case whose next
 // timer is due it reminds the handler before the deadline, marks the case
 // overdue when the deadline passes, and escalates (督办) to the supervising
-// level after EscalateAfter. Each step is its own transaction, guarded by the
+// level after EscalateDays working days. Each step is its own transaction, guarded by the
 // case version, so running Tick twice (or on two servers) does no harm.
 func (s *Service) Tick(ctx context.Context, batch int) (TickResult, error) {
 	var res TickResult
@@ -90,8 +90,8 @@ func (s *Service) tickOne(ctx context.Context, id string) (string, string, error
 		case reminded == "" && now.Before(due):
 			step, set, args = "remind", "reminded_at = ?, next_due = ?", []any{tx.NowText(), store.FormatTime(due)}
 		case overdue == 0 && !now.Before(due):
-			step, set, args = "overdue", "overdue = 1, reminded_at = CASE WHEN reminded_at = '' THEN ? ELSE reminded_at END, next_due = ?", []any{tx.NowText(), store.FormatTime(due.Add(s.cfg.EscalateAfter))}
-		case overdue == 1 && escalated == "" && !now.Before(due.Add(s.cfg.EscalateAfter)):
+			step, set, args = "overdue", "overdue = 1, reminded_at = CASE WHEN reminded_at = '' THEN ? ELSE reminded_at END, next_due = ?", []any{tx.NowText(), store.FormatTime(s.escalateAt(due))}
+		case overdue == 1 && escalated == "" && !now.Before(s.escalateAt(due)):
 			step, set, args = "escalate", "escalated_at = ?, next_due = ''", []any{tx.NowText()}
 			data = fmt.Sprintf(`{"to_level":%q}`, supervisingLevel(c.RegionPath))
 		default:

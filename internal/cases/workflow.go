@@ -208,7 +208,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		c.DispatchDue = s.cal.AddWorkHours(now, s.cfg.DispatchHours)
 		u.set("accepted_at", nowText)
 		u.set("dispatch_due", store.FormatTime(c.DispatchDue))
-		s.resetTimers(&u, c.DispatchDue)
+		s.resetTimers(&u, now, c.DispatchDue)
 		// A valid report earns its reporter points, in the same transaction.
 		if s.onAccept != nil && c.ReporterID != "" && c.MergedInto == "" {
 			if err := s.onAccept(ctx, tx, *c); err != nil {
@@ -269,7 +269,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 			c.HandleDue = s.cal.AddWorkdays(now, cat.HandleDays+c.PostponeDays)
 			u.set("dispatched_at", nowText)
 			u.set("handle_due", store.FormatTime(c.HandleDue))
-			s.resetTimers(&u, c.HandleDue)
+			s.resetTimers(&u, now, c.HandleDue)
 		}
 		u.set("lead_unit_id", lu.ID)
 	case ActReturn:
@@ -301,7 +301,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		c.DispatchDue = s.cal.AddWorkHours(now, s.cfg.DispatchHours)
 		u.set("lead_unit_id", "")
 		u.set("dispatch_due", store.FormatTime(c.DispatchDue))
-		s.resetTimers(&u, c.DispatchDue)
+		s.resetTimers(&u, now, c.DispatchDue)
 		if _, err := tx.Exec(ctx, "DELETE FROM case_units WHERE case_id = ?", c.ID); err != nil {
 			return err
 		}
@@ -335,7 +335,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 			c.HandleDue = s.cal.AddWorkdays(c.HandleDue, d.Days)
 			u.set("postpone_days", c.PostponeDays+d.Days)
 			u.set("handle_due", store.FormatTime(c.HandleDue))
-			s.resetTimers(&u, c.HandleDue)
+			s.resetTimers(&u, now, c.HandleDue)
 			data = fmt.Sprintf(`{"days":%d}`, d.Days)
 		}
 	case ActReply:
@@ -353,7 +353,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		} else {
 			u.set("closed_late", 0)
 		}
-		s.resetTimers(&u, c.VerifyDue)
+		s.resetTimers(&u, now, c.VerifyDue)
 	case ActVerifyPass:
 		to = Closed
 		u.set("closed_at", nowText)
@@ -365,7 +365,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		}
 		to, unitID = Dispatched, c.LeadUnitID
 		u.set("rework_count", c.ReworkCount+1)
-		s.resetTimers(&u, c.HandleDue)
+		s.resetTimers(&u, now, c.HandleDue)
 	case ActRate:
 		if in.Satisfaction < 1 || in.Satisfaction > 5 {
 			return errs.Field("satisfaction", "err.range", 1, 5)
@@ -381,7 +381,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 			u.set("rework_count", c.ReworkCount+1)
 			u.set("closed_at", "")
 			u.set("handle_due", store.FormatTime(c.HandleDue))
-			s.resetTimers(&u, c.HandleDue)
+			s.resetTimers(&u, now, c.HandleDue)
 		}
 	case ActMerge:
 		if in.Into == "" || in.Into == c.ID {
@@ -442,11 +442,26 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 
 // resetTimers starts the reminder → overdue → escalation sequence for a new
 // stage deadline.
-func (s *Service) resetTimers(u *setter, due time.Time) {
+func (s *Service) resetTimers(u *setter, from, due time.Time) {
 	u.set("overdue", 0)
 	u.set("reminded_at", "")
 	u.set("escalated_at", "")
-	u.set("next_due", store.FormatTime(due.Add(-s.cfg.RemindBefore)))
+	u.set("next_due", store.FormatTime(s.remindAt(from, due)))
+}
+
+// remindAt is when the handler of a stage from → due is reminded: when
+// RemindBefore of working time is left, or half the stage's working time
+// for a short stage, so a report filed on a Saturday with a deadline on
+// Monday is not "due soon" the minute it arrives.
+func (s *Service) remindAt(from, due time.Time) time.Time {
+	w := s.cal.WorkBetween(from, due)
+	return s.cal.AddWorkHours(from, w-min(s.cfg.RemindBefore, w/2))
+}
+
+// escalateAt is when an overdue stage is escalated (督办) to the
+// supervising level: the end of EscalateDays working days after the deadline.
+func (s *Service) escalateAt(due time.Time) time.Time {
+	return s.cal.AddWorkdays(due, s.cfg.EscalateDays)
 }
 
 func transferData(from, to string) string {
