@@ -153,11 +153,14 @@ func (h *Handlers) CaseRates(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	// By default the last 30 whole days, today included: whole days are
+	// what the per-day rollup answers without scanning the cases.
 	if to.IsZero() {
-		to = time.Now().In(chinaTime)
+		now := time.Now().In(chinaTime)
+		to = time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
 	}
 	if from.IsZero() {
-		from = to.AddDate(0, -1, 0)
+		from = to.AddDate(0, 0, -30)
 	}
 	a := actor(r)
 	region := r.URL.Query().Get("region")

@@ -426,3 +426,17 @@ func TestQuickButtonsFollowTheReporter(t *testing.T) {
 		t.Errorf("%d quick buttons, want 6", n)
 	}
 }
+
+// TestRatesDefaultToWholeDays: without from and to, the rates cover the
+// last 30 whole days (today included) in Beijing time, the period the
+// per-day rollup answers without scanning the cases.
+func TestRatesDefaultToWholeDays(t *testing.T) {
+	e := sharedEnv(t)
+	var rt struct{ From, To time.Time }
+	e.as(t, "demo_county").get("/api/v1/case-rates").want(http.StatusOK).decode(&rt)
+	cst := time.FixedZone("CST", 8*3600)
+	from, to := rt.From.In(cst), rt.To.In(cst)
+	if from.Hour() != 0 || from.Minute() != 0 || to.Hour() != 0 || to.Sub(from) != 30*24*time.Hour || !to.After(time.Now()) || to.Sub(time.Now()) > 24*time.Hour {
+		t.Fatalf("default period %v – %v, want the 30 whole days up to the end of today", from, to)
+	}
+}
