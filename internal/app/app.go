@@ -170,6 +170,7 @@ func (m *Main) Open(ctx context.Context) error {
 	m.Cases = cases.New(db, m.Regions, m.Regions, m.Holidays, keys, cases.DefaultConfig, func(id, path string) {
 		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
 	})
+	m.Cases.CheckPhotos(m.Photos.Exists)
 	// A valid report earns its reporter points, in the accepting transaction.
 	m.Cases.OnAccept(func(ctx context.Context, tx *store.Tx, c cases.Case) error {
 		switch auth.Role(c.ReporterRole) {

@@ -7,10 +7,12 @@ package cases
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"civicgrid/internal/errs"
 	"civicgrid/internal/privacy"
 	"civicgrid/internal/store"
 )
@@ -139,6 +141,7 @@ type Config struct {
 	MaxPostpone      int           // working days a postponement may add
 	RemindBefore     time.Duration // remind the handler this much working time before a deadline (at most half the stage's)
 	EscalateDays     int           // escalate (督办) at the end of this many working days after a deadline passed
+	MaxReopen        int           // times a dissatisfied reporter may send a closed case back
 	DuplicateRadiusM float64       // metres
 	DuplicateWindow  time.Duration
 }
@@ -148,7 +151,7 @@ type Config struct {
 // return within 2.
 var DefaultConfig = Config{
 	AcceptHours: 4 * time.Hour, DispatchHours: 4 * time.Hour, VerifyDays: 2, ReturnDays: 2, MaxPostpone: 10,
-	RemindBefore: 4 * time.Hour, EscalateDays: 1, DuplicateRadiusM: 100, DuplicateWindow: 72 * time.Hour,
+	RemindBefore: 4 * time.Hour, EscalateDays: 1, MaxReopen: 2, DuplicateRadiusM: 100, DuplicateWindow: 72 * time.Hour,
 }
 
 // Service is the case domain.
@@ -164,12 +167,29 @@ type Service struct {
 	cats    sync.Map                // code → Category: the taxonomy is read on every report and edited almost never
 	// onAccept runs inside the transaction that accepts a case with a
 	// known reporter (points for a valid report).
-	onAccept func(ctx context.Context, tx *store.Tx, c Case) error
+	onAccept    func(ctx context.Context, tx *store.Tx, c Case) error
+	photoExists func(id string) bool
 }
 
 // OnAccept sets the hook run inside the accepting transaction of a case
 // whose reporter has an account. Set it before serving.
 func (s *Service) OnAccept(fn func(ctx context.Context, tx *store.Tx, c Case) error) { s.onAccept = fn }
+
+// CheckPhotos makes filing and every step refuse photo ids the photo store
+// does not hold (exists says whether it does), naming the one that is not.
+func (s *Service) CheckPhotos(exists func(id string) bool) { s.photoExists = exists }
+
+func (s *Service) checkPhotos(ids []string) error {
+	if s.photoExists == nil {
+		return nil
+	}
+	for i, id := range ids {
+		if !s.photoExists(id) {
+			return errs.Field(fmt.Sprintf("photos/%d", i), "err.cases.photo_unknown")
+		}
+	}
+	return nil
+}
 
 // New wires the case domain. notify, if set, is called after every committed
 // change to a case (live updates).

@@ -198,6 +198,7 @@ func TestHappyPathAndHistory(t *testing.T) {
 		}
 		w.refuse(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 5}, errs.Forbidden)
 		c = w.act(w.resident, c.ID, cases.ActRate, cases.Input{Satisfaction: 5})
+		w.refuse(w.resident, c.ID, cases.ActRate, cases.Input{Satisfaction: 1}, errs.Conflict) // once per closure
 		if got := actions(t, w, c.ID); got != "report accept dispatch reply verify_pass rate" {
 			t.Fatalf("history: %s", got)
 		}
@@ -270,6 +271,21 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 		c = w.act(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 2, Reopen: true})
 		if c.Status != cases.Dispatched || !c.Reopened || c.ReworkCount != 2 {
 			t.Fatalf("reopen: %+v", c)
+		}
+		// Closed again, it is rated again; a second reopen is allowed, a
+		// third is not (the rating itself still counts).
+		for i, wantReopen := range []bool{true, false} {
+			c = w.act(w.handler, c.ID, cases.ActReply, cases.Input{Note: "再次清理"})
+			c = w.act(w.official, c.ID, cases.ActVerifyPass, cases.Input{})
+			if wantReopen {
+				c = w.act(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 1, Reopen: true})
+				continue
+			}
+			w.refuse(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 1, Reopen: true}, errs.Invalid)
+			c = w.act(w.worker, c.ID, cases.ActRate, cases.Input{Satisfaction: 1})
+			if c.Status != cases.Closed || c.Satisfaction != 1 {
+				t.Fatalf("round %d: %s, satisfaction %d", i, c.Status, c.Satisfaction)
+			}
 		}
 
 		// Return: the unit says "not ours" within 2 working days.

@@ -170,6 +170,9 @@ func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
 	if err := r.Validate(); err != nil {
 		return prepared{}, err
 	}
+	if err := s.checkPhotos(r.Photos); err != nil {
+		return prepared{}, err
+	}
 	if r.Channel == ChannelOpen311 && !r.viaOpen311 {
 		return prepared{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_open311"}
 	}

@@ -89,6 +89,9 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 	if utf8.RuneCountInString(in.Note) > 2000 {
 		return Case{}, errs.Field("note", "err.too_long", 2000)
 	}
+	if err := s.checkPhotos(in.Photos); err != nil {
+		return Case{}, err
+	}
 	var out Case
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		// Lock the row on PostgreSQL; SQLite has one writer.
@@ -369,6 +372,21 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 	case ActRate:
 		if in.Satisfaction < 1 || in.Satisfaction > 5 {
 			return errs.Field("satisfaction", "err.range", 1, 5)
+		}
+		// One rating per closure: a reopened and closed again case is
+		// rated again, a closed one not twice.
+		var lastRate, lastClose, reopens int
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(CASE WHEN action = 'rate' THEN seq END), 0),
+			COALESCE(MAX(CASE WHEN to_status = ? AND from_status <> ? THEN seq END), 0),
+			COUNT(CASE WHEN action = 'rate' AND to_status = ? THEN 1 END)
+			FROM case_events WHERE case_id = ?`, string(Closed), string(Closed), string(Dispatched), c.ID).Scan(&lastRate, &lastClose, &reopens); err != nil {
+			return err
+		}
+		if lastRate > lastClose {
+			return errs.New(errs.Conflict, "err.cases.already_rated")
+		}
+		if in.Reopen && in.Satisfaction <= 2 && reopens >= s.cfg.MaxReopen {
+			return errs.Field("reopen", "err.cases.reopen_limit", s.cfg.MaxReopen)
 		}
 		u.set("satisfaction", in.Satisfaction)
 		u.set("rated_at", nowText)

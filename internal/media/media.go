@@ -289,6 +289,12 @@ func (s *Store) Path(id string) (string, error) {
 	return p, nil
 }
 
+// Exists says whether id is a stored photo.
+func (s *Store) Exists(id string) bool {
+	_, err := s.Path(id)
+	return err == nil
+}
+
 // Delete removes a photo, its record and its thumbnail (for erasure requests
 // and deleted cases). Identical uploads share one stored photo, so callers
 // must only delete an id no other case still refers to. Deleting a missing

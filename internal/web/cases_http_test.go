@@ -440,3 +440,23 @@ func TestRatesDefaultToWholeDays(t *testing.T) {
 		t.Fatalf("default period %v – %v, want the 30 whole days up to the end of today", from, to)
 	}
 }
+
+// TestUnknownPhotoRefused: a report or a step naming a photo the store does
+// not hold is refused with the photo's place, and nothing is stored.
+func TestUnknownPhotoRefused(t *testing.T) {
+	e := sharedEnv(t)
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	desc := fmt.Sprintf("照片不存在-%d", time.Now().UnixNano())
+	body := map[string]any{"channel": "patrol", "category": "1101", "description": desc, "lat": p.Lat, "lng": p.Lng,
+		"photos": []string{"0123456789abcdef0123456789abcdef"}}
+	if pr := e.as(t, "demo_grid").postJSON("/api/v1/cases", body).wantProblem(http.StatusBadRequest, "invalid"); pr.Field != "photos/0" {
+		t.Fatalf("field %q, want photos/0", pr.Field)
+	}
+	var list struct{ Items []struct{ Description string } }
+	e.as(t, "demo_grid").get("/api/v1/cases?mine=1&limit=100").want(http.StatusOK).decode(&list)
+	for _, c := range list.Items {
+		if c.Description == desc {
+			t.Fatal("the refused report was stored")
+		}
+	}
+}
