@@ -85,10 +85,9 @@ func (h *Handlers) ListCases(w http.ResponseWriter, r *http.Request) {
 	if q.Get("mine") == "1" || q.Get("mine") == "true" {
 		f.ReporterID = actor(r).UserID
 	}
-	for _, st := range strings.Split(q.Get("status"), ",") {
-		if st = strings.TrimSpace(st); st != "" {
-			f.Status = append(f.Status, cases.Status(st))
-		}
+	if f.Status, err = statusParam(q.Get("status")); err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	if f.From, err = timeParam(r, "from"); err != nil {
 		h.fail(w, r, err)
@@ -242,4 +241,20 @@ func (h *Handlers) Reliability(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	WriteJSON(w, http.StatusOK, rel)
+}
+
+// statusParam reads a comma-separated list of stages, refusing one that is
+// not a stage (a typo would otherwise list nothing, silently).
+func statusParam(v string) ([]cases.Status, error) {
+	var out []cases.Status
+	for _, st := range strings.Split(v, ",") {
+		if st = strings.TrimSpace(st); st == "" {
+			continue
+		}
+		if !cases.Status(st).Valid() {
+			return nil, errs.Field("status", "err.cases.status", st)
+		}
+		out = append(out, cases.Status(st))
+	}
+	return out, nil
 }

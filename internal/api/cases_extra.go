@@ -25,12 +25,10 @@ import (
 func (h *Handlers) exportFilter(r *http.Request) (cases.Filter, error) {
 	q := r.URL.Query()
 	f := cases.Filter{RegionCode: q.Get("region"), Category: q.Get("category"), Channel: cases.Channel(q.Get("channel"))}
-	for _, st := range strings.Split(q.Get("status"), ",") {
-		if st = strings.TrimSpace(st); st != "" {
-			f.Status = append(f.Status, cases.Status(st))
-		}
-	}
 	var err error
+	if f.Status, err = statusParam(q.Get("status")); err != nil {
+		return f, err
+	}
 	if f.From, err = timeParam(r, "from"); err != nil {
 		return f, err
 	}

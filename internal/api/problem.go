@@ -106,6 +106,15 @@ type Page[T any] struct {
 	NextCursor string `json:"next_cursor,omitempty"`
 }
 
+// MarshalJSON writes an empty list as [], never null, as the schema says.
+func (p Page[T]) MarshalJSON() ([]byte, error) {
+	type plain Page[T]
+	if p.Items == nil {
+		p.Items = []T{}
+	}
+	return json.Marshal(plain(p))
+}
+
 // decode reads a JSON body into v, refusing unknown fields and oversized bodies.
 func decode(r *http.Request, v any, limit int64) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, limit))

@@ -30,6 +30,9 @@ const (
 	Merged     Status = "merged"     // merged into another case
 )
 
+// Valid reports whether s is one of the stages.
+func (s Status) Valid() bool { return s.Open() || s == Closed || s == Rejected || s == Merged }
+
 // Open reports whether the case still needs work.
 func (s Status) Open() bool { return s == Reported || s == Accepted || s == Dispatched || s == Replied }
 

@@ -460,3 +460,17 @@ func TestUnknownPhotoRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestCaseListEdges: an empty list is [] (not null), and a stage that does
+// not exist is refused rather than listing nothing.
+func TestCaseListEdges(t *testing.T) {
+	e := sharedEnv(t)
+	r := e.as(t, "demo_county").get("/api/v1/cases?category=1101&from=2001-01-01&to=2001-01-02").want(http.StatusOK)
+	if !strings.Contains(string(r.Body), `"items":[]`) {
+		t.Errorf("empty list: %s", r.Body)
+	}
+	if p := e.as(t, "demo_county").get("/api/v1/cases?status=closd").wantProblem(http.StatusBadRequest, "invalid"); p.Field != "status" {
+		t.Errorf("field %q", p.Field)
+	}
+	e.as(t, "demo_county").get("/api/v1/cases/export.csv?status=bogus").wantProblem(http.StatusBadRequest, "invalid")
+}
