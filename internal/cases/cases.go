@@ -63,6 +63,7 @@ type Case struct {
 	Priority        int       `json:"priority"`
 	Description     string    `json:"description"`
 	Address         string    `json:"address,omitempty"`
+	MediaURL        string    `json:"media_url,omitempty"`
 	Lng             float64   `json:"lng"`
 	Lat             float64   `json:"lat"`
 	GridCode        string    `json:"grid_code"`

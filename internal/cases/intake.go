@@ -5,8 +5,10 @@ import (
 	"crypto/rand"
 	"math"
 	"math/bits"
+	"net/url"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"civicgrid/internal/auth"
@@ -36,7 +38,8 @@ type Report struct {
 	ReporterName   string   `json:"reporter_name,omitempty"`  // callers, anonymous residents
 	ReporterPhone  string   `json:"reporter_phone,omitempty"` // to follow the case without an account
 	IdempotencyKey string   `json:"idempotency_key,omitempty"`
-	Photos         []string `json:"photos,omitempty"` // ids from the photo store
+	Photos         []string `json:"photos,omitempty"`    // ids from the photo store
+	MediaURL       string   `json:"media_url,omitempty"` // a link to a photo elsewhere (Open311); recorded, never fetched
 
 	// viaOpen311 is set by FileOpen311 only: the open311 channel is what
 	// came through the GeoReport endpoint with an API key, never a claim.
@@ -74,6 +77,8 @@ func (r *Report) Validate() error {
 		return errs.Field("idempotency_key", "err.too_long", 100)
 	case len(r.Photos) > 9:
 		return errs.Field("photos", "err.too_long", 9)
+	case r.MediaURL != "" && !ValidMediaURL(r.MediaURL):
+		return errs.Field("media_url", "err.cases.media_url")
 	}
 	if r.ReporterPhone != "" {
 		p, err := privacy.NormalizePhone(r.ReporterPhone)
@@ -276,7 +281,7 @@ func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (n
 	c := Case{
 		ID: id, No: county + "-" + now.In(chinaTime).Format("20060102") + "-" + id[len(id)-8:],
 		Channel: r.Channel, CategoryCode: cat.Code, CategoryName: cat.Name, Status: Reported, Priority: cat.Priority,
-		Description: r.Description, Address: r.Address, Lng: loc.Point.Lng, Lat: loc.Point.Lat, GridCode: grid.Code, RegionPath: grid.Path,
+		Description: r.Description, Address: r.Address, MediaURL: r.MediaURL, Lng: loc.Point.Lng, Lat: loc.Point.Lat, GridCode: grid.Code, RegionPath: grid.Path,
 		ReporterID: actor.UserID, ReporterRole: string(actor.Role), ReportedAt: now, Version: 1, Photos: r.Photos,
 		AcceptDue: acceptDue,
 	}
@@ -306,13 +311,13 @@ func (s *Service) newCase(now, acceptDue time.Time, p prepared, cat Category) (n
 	nowText := store.FormatTime(now)
 	row := []any{c.ID, c.No, string(c.Channel), c.CategoryCode, string(c.Status), c.Priority, c.Description, c.Address, c.Lng, c.Lat, c.GridCode, c.RegionPath,
 		c.ReporterID, c.ReporterRole, nameEnc, phoneEnc, s.keys.BlindIndex("phone", r.ReporterPhone), enteredBy, idem, tokenHash,
-		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(s.remindAt(now, c.AcceptDue)), nowText}
+		nowText, store.FormatTime(c.AcceptDue), store.FormatTime(s.remindAt(now, c.AcceptDue)), nowText, c.MediaURL}
 	return newCase{c: c, token: token, row: row, at: nowText, actor: actor}, nil
 }
 
 const caseInsertColumns = `id, no, channel, category_code, status, priority, description, address, lng, lat, grid_code, region_path,
 	reporter_id, reporter_role, reporter_name_enc, reporter_phone_enc, reporter_phone_hash, entered_by, idempotency_key, follow_token_hash,
-	reported_at, accept_due, next_due, updated_at`
+	reported_at, accept_due, next_due, updated_at, media_url`
 
 const eventInsertColumns = `case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data`
 
@@ -363,7 +368,7 @@ func rowsPerInsert(n int) int {
 }
 
 // caseInserts[k] and eventInserts[k] insert 1<<k rows.
-var caseInserts, eventInserts = multiRowInserts("cases", caseInsertColumns, 24), multiRowInserts("case_events", eventInsertColumns, 12)
+var caseInserts, eventInserts = multiRowInserts("cases", caseInsertColumns, 25), multiRowInserts("case_events", eventInsertColumns, 12)
 
 func multiRowInserts(table, columns string, n int) []string {
 	one := "(?" + strings.Repeat(", ?", n-1) + ")"
@@ -420,4 +425,13 @@ func (s *Service) duplicates(ctx context.Context, tx *store.Tx, c Case) ([]Case,
 // given again on a retry without being stored; only its hash is in the row.
 func (s *Service) followToken(caseID string) string {
 	return s.keys.BlindIndex("follow", caseID)
+}
+
+// ValidMediaURL: an absolute http or https URL of at most 1,000 bytes.
+func ValidMediaURL(s string) bool {
+	if len(s) > 1000 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }

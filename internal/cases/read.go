@@ -15,7 +15,7 @@ import (
 const caseColumns = `c.id, c.no, c.channel, c.category_code, k.name, c.status, c.priority, c.description, c.address, c.lng, c.lat, c.grid_code, c.region_path,
 	c.reporter_id, c.reporter_role, c.reporter_name_enc, c.reporter_phone_enc, c.lead_unit_id, COALESCE(u.name, ''), c.merged_into,
 	c.reported_at, c.accepted_at, c.dispatched_at, c.replied_at, c.closed_at, c.accept_due, c.dispatch_due, c.handle_due, c.verify_due,
-	c.overdue, c.escalated_at, c.postpone_days, c.postpone_pending, c.rework_count, c.reopened, c.satisfaction, c.version, c.closed_late, c.handle_work_ms`
+	c.overdue, c.escalated_at, c.postpone_days, c.postpone_pending, c.rework_count, c.reopened, c.satisfaction, c.version, c.closed_late, c.handle_work_ms, c.media_url`
 
 const caseFrom = ` FROM cases c JOIN case_categories k ON k.code = c.category_code LEFT JOIN units u ON u.id = c.lead_unit_id`
 
@@ -27,7 +27,7 @@ func (s *Service) scan(row interface{ Scan(...any) error }) (Case, error) {
 	err := row.Scan(&c.ID, &c.No, &c.Channel, &c.CategoryCode, &c.CategoryName, &c.Status, &c.Priority, &c.Description, &c.Address, &c.Lng, &c.Lat, &c.GridCode, &c.RegionPath,
 		&c.ReporterID, &c.ReporterRole, &nameEnc, &phoneEnc, &c.LeadUnitID, &c.LeadUnitName, &c.MergedInto,
 		&ts[0], &ts[1], &ts[2], &ts[3], &ts[4], &ts[5], &ts[6], &ts[7], &ts[8],
-		&overdue, &escalated, &c.PostponeDays, &pending, &c.ReworkCount, &reopened, &c.Satisfaction, &c.Version, &closedLate, &c.HandleWorkMs)
+		&overdue, &escalated, &c.PostponeDays, &pending, &c.ReworkCount, &reopened, &c.Satisfaction, &c.Version, &closedLate, &c.HandleWorkMs, &c.MediaURL)
 	if err != nil {
 		return c, err
 	}

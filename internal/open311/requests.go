@@ -108,13 +108,9 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	}
 	extras, attrProblems := attributes(form, cat, lang)
 	problems = append(problems, attrProblems...)
-	if m := strings.TrimSpace(form.Get("media_url")); m != "" {
-		if !validMediaURL(m) {
-			problems = append(problems, msgMediaURL.in(lang))
-		} else {
-			// Recorded, never fetched: staff open it themselves.
-			extras = append(extras, mediaLine.in(i18n.ZH, m))
-		}
+	media := strings.TrimSpace(form.Get("media_url"))
+	if media != "" && !cases.ValidMediaURL(media) {
+		problems = append(problems, msgMediaURL.in(lang))
 	}
 	if len(problems) > 0 {
 		h.errors(w, r, f, http.StatusBadRequest, problems...)
@@ -139,6 +135,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 		ReporterName:   personName(cleanLine(form.Get("first_name")), cleanLine(form.Get("last_name"))),
 		ReporterPhone:  strings.TrimSpace(form.Get("phone")),
 		IdempotencyKey: strings.TrimSpace(r.Header.Get("Idempotency-Key")),
+		MediaURL:       media, // recorded, never fetched: staff open it themselves
 	}
 	// email, device_id and account_id have no place in a case: they are
 	// neither stored nor echoed.
@@ -243,14 +240,6 @@ func attributes(form url.Values, cat cases.Category, lang i18n.Lang) (lines, pro
 		lines = append(lines, d.display(v))
 	}
 	return lines, problems
-}
-
-func validMediaURL(s string) bool {
-	if len(s) > 1000 || strings.ContainsFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) {
-		return false
-	}
-	u, err := url.Parse(s)
-	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
 // cleanText normalises line ends and drops control characters, which XML
@@ -554,6 +543,7 @@ func (h *Handler) wire(ctx context.Context, lang i18n.Lang, t taxonomy, c cases.
 		Address:           optString(c.Address),
 		Lat:               c.Lat,
 		Long:              c.Lng,
+		MediaURL:          optString(c.MediaURL),
 	}
 	if cat.Code != "" {
 		req.ServiceNotice = optString(noteService.in(lang, cat.HandleDays, cat.ClosingStandard))

@@ -55,7 +55,6 @@ var (
 	noteFiled      = text{"已登记为事件 %s，将于 %s 前受理（立案或说明不予立案的理由）；立案派遣后 %d 个工作日内办结。", "Registered as case %s; it will be accepted or declined by %s and, once dispatched, handled within %d working days."}
 	noteService    = text{"立案派遣后 %d 个工作日内办结。结案标准：%s", "Handled within %d working days of dispatch. Closing standard: %s"}
 	notePrivate    = text{"（涉及个人隐私，内容不公开）", "(withheld: personal matter)"}
-	mediaLine      = text{"媒体链接：%s", "Media: %s"}
 	keyServiceText = text{"API 令牌（api_key）由平台管理员签发：civicgrid token create --username 账号。", "API keys (api_key) are issued by the platform administrator: civicgrid token create --username ACCOUNT."}
 	contactText    = text{"如需帮助请联系所在市、县（区）社会工作部的平台管理员。", "For help, contact the platform administrator at your city or county social work department."}
 )
