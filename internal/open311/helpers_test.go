@@ -60,7 +60,7 @@ func startEnv(dir string) (*env, error) {
 	// The clock is swapped before the server starts and only its offset
 	// moves afterwards, so tests can file "old" cases without a data race.
 	m.DB.Now = func() time.Time { return time.Now().Add(time.Duration(e.clock.Load())) }
-	e.h = open311.New(open311.Config{Jurisdiction: jurisdiction}, m.Cases, m.Accounts, m.Catalog)
+	e.h = open311.New(open311.Config{Jurisdiction: jurisdiction, FindAddress: m.Regions.FindAddress}, m.Cases, m.Accounts, m.Catalog)
 	mux := http.NewServeMux()
 	mux.Handle(open311.Prefix, e.h)
 	mux.Handle("/", m.Web)

@@ -20,6 +20,7 @@ import (
 	"civicgrid/internal/auth"
 	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
+	"civicgrid/internal/geo"
 	"civicgrid/internal/i18n"
 )
 
@@ -46,6 +47,10 @@ type Config struct {
 	// help texts; empty uses a generic one in the request's language.
 	Contact    string
 	KeyService string
+	// FindAddress places an address_string sent without lat and long
+	// (region.Tree.FindAddress): the name of the region found and a point
+	// inside it. Nil refuses such requests.
+	FindAddress func(addr string) (name string, p geo.Point, err error)
 }
 
 // TokenChecker resolves an API token (the spec's api_key) to its account.

@@ -316,7 +316,7 @@ func TestPostErrors(t *testing.T) {
 		{"no service_code", without(e.report(t, "demo_resident", nil), "service_code"), 400, "service_code", nil},
 		{"unknown service_code", e.report(t, "demo_resident", url.Values{"service_code": {"9999"}}), 404, "service_code", nil},
 		{"group as service_code", e.report(t, "demo_resident", url.Values{"service_code": {"15"}}), 400, "service_code", nil},
-		{"address only", without(e.report(t, "demo_resident", url.Values{"address_string": {"单县人民路1号"}}), "lat", "long"), 400, "location required", nil},
+		{"address naming no place", without(e.report(t, "demo_resident", url.Values{"address_string": {"北京市朝阳区建国路1号"}}), "lat", "long"), 400, "address_string", nil},
 		{"address_id only", without(e.report(t, "demo_resident", url.Values{"address_id": {"545483"}}), "lat", "long"), 400, "location required", nil},
 		{"no location", without(e.report(t, "demo_resident", nil), "lat", "long"), 400, "location required", nil},
 		{"lat only", without(e.report(t, "demo_resident", nil), "long"), 400, "lat", nil},
@@ -632,5 +632,27 @@ func TestFormatsAndMethods(t *testing.T) {
 	http.StripPrefix(strings.TrimSuffix(open311.Prefix, "/"), e.h).ServeHTTP(rec, httptest.NewRequest("GET", "/open311/v2/services/1501.json", nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"hazard_level"`) {
 		t.Errorf("behind StripPrefix: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// TestPostWithAddressOnly: a request with address_string and no lat/long
+// is placed by the region names in the address (no outside geocoder), in
+// the region named, and says its position is an estimate.
+func TestPostWithAddressOnly(t *testing.T) {
+	e := sharedEnv(t)
+	form := e.report(t, "demo_resident", url.Values{"address_string": {"单县园艺街道三号楼东侧"}, "description": {"路灯不亮"}})
+	form.Del("lat")
+	form.Del("long")
+	no := e.file(t, form)
+	c := e.caseByNo(t, no)
+	town, _, err := e.m.Regions.Tree().FindAddress("单县园艺街道")
+	if err != nil || town.Name != "园艺街道" {
+		t.Fatalf("the demo has no 园艺街道 in 单县: %v", err)
+	}
+	if !strings.HasPrefix(c.RegionPath, town.Path) {
+		t.Errorf("placed in %s, want inside 园艺街道 (%s)", c.RegionPath, town.Path)
+	}
+	if !strings.Contains(c.Description, "位置按地址估计，精确到“园艺街道”") || c.Address != "单县园艺街道三号楼东侧" {
+		t.Errorf("description %q, address %q", c.Description, c.Address)
 	}
 }

@@ -2,6 +2,7 @@ package open311
 
 import (
 	"context"
+	"errors"
 	"math"
 	"mime"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"civicgrid/internal/cases"
 	"civicgrid/internal/errs"
 	"civicgrid/internal/i18n"
+	"civicgrid/internal/region"
 )
 
 const (
@@ -103,6 +105,20 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	// Everything the client can fix is reported at once.
 	var problems []string
 	lat, long, why := location(form, lang)
+	approx := ""
+	if addr := strings.TrimSpace(form.Get("address_string")); why == msgLocation.in(lang) && addr != "" && h.cfg.FindAddress != nil {
+		// No coordinates: place the report by the region names in the
+		// address, as precisely as they go.
+		name, p, err := h.cfg.FindAddress(addr)
+		switch {
+		case errors.Is(err, region.ErrAddressAmbiguous):
+			why = msgAddrAmbiguous.in(lang)
+		case err != nil:
+			why = msgAddrUnknown.in(lang)
+		default:
+			lat, long, why, approx = p.Lat, p.Lng, "", noteApprox.in(i18n.ZH, name)
+		}
+	}
 	if why != "" {
 		problems = append(problems, why)
 	}
@@ -118,6 +134,9 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	}
 
 	desc := cleanText(form.Get("description"))
+	if approx != "" {
+		extras = append(extras, approx)
+	}
 	if len(extras) > 0 {
 		if desc != "" {
 			desc += "\n\n"

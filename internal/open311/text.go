@@ -34,7 +34,10 @@ var (
 	msgServiceCode   = text{"缺少 service_code。", "service_code was not provided."}
 	msgNoService     = text{"service_code “%s” 不存在。", "service_code %q was not found."}
 	msgClassCode     = text{"service_code “%s” 是大类，请选用其下的小类（见 services 列表）。", "service_code %q is a group; use one of its services from the services list."}
-	msgLocation      = text{"location required：请提供 lat 和 long（WGS-84）。本平台按坐标定位网格，仅有 address_string 或 address_id 无法受理。", "location required: send lat and long (WGS-84). Cases are routed by the grid at the point; address_string or address_id alone cannot be accepted."}
+	msgLocation      = text{"location required：请提供 lat 和 long（WGS-84），或写明区县、乡镇街道、村社区名称的 address_string。", "location required: send lat and long (WGS-84), or an address_string naming the county, town and village or community."}
+	msgAddrUnknown   = text{"无法根据 address_string 定位：其中没有本市的区县、乡镇街道或村社区名称。请提供 lat 和 long。", "address_string names no county, town, village or community of this city: send lat and long."}
+	msgAddrAmbiguous = text{"address_string 中的地名在多处都有，无法确定位置：请补充上级地名（如乡镇街道）或提供 lat 和 long。", "address_string names a place found in more than one area: add the town, or send lat and long."}
+	noteApprox       = text{"（位置按地址估计，精确到“%s”）", "(position estimated from the address, to %s)"}
 	msgLatLong       = text{"lat 和 long 须同时提供，且为有效的十进制度数。", "lat and long must both be sent as decimal degrees."}
 	msgMediaURL      = text{"media_url 须为 http 或 https 链接，不超过 1000 个字符。", "media_url must be an http or https URL of at most 1000 characters."}
 	msgAttrUnknown   = text{"attribute[%s] 不属于服务 %s 的定义。", "attribute[%s] is not defined for service %s."}

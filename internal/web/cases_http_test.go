@@ -452,7 +452,9 @@ func TestUnknownPhotoRefused(t *testing.T) {
 	if pr := e.as(t, "demo_grid").postJSON("/api/v1/cases", body).wantProblem(http.StatusBadRequest, "invalid"); pr.Field != "photos/0" {
 		t.Fatalf("field %q, want photos/0", pr.Field)
 	}
-	var list struct{ Items []struct{ Description string } }
+	var list struct {
+		Items []struct{ Description string }
+	}
 	e.as(t, "demo_grid").get("/api/v1/cases?mine=1&limit=100").want(http.StatusOK).decode(&list)
 	for _, c := range list.Items {
 		if c.Description == desc {

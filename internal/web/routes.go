@@ -306,7 +306,7 @@ func (s *Server) buildMux() http.Handler {
 	}
 	mux.Handle("GET /static/", s.assets.Handler())
 	// Open311 GeoReport v2 checks its own api_key, per the standard.
-	mux.Handle(open311.Prefix, open311.New(open311.Config{Jurisdiction: "heze.gov.cn"}, s.cases, s.accounts, s.cat))
+	mux.Handle(open311.Prefix, open311.New(open311.Config{Jurisdiction: "heze.gov.cn", FindAddress: s.regions.FindAddress}, s.cases, s.accounts, s.cat))
 	mux.HandleFunc("/", s.notFound)
 	// Cross-origin state-changing requests from browsers are refused before
 	// any handler runs (Sec-Fetch-Site / Origin); the CSRF token backs it up.
