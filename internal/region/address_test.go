@@ -20,7 +20,7 @@ func TestFindAddress(t *testing.T) {
 	}{
 		{"单县第2镇幸福路8号", regiontest.CountyA + "002", nil},
 		{"  单县 第1镇 0012村 东头  ", regiontest.CountyA + "001002", nil}, // spaces do not matter
-		{"单县0012村", regiontest.CountyA + "001002", nil},                 // the county settles which 0012村
+		{"单县0012村", regiontest.CountyA + "001002", nil},             // the county settles which 0012村
 		{"单县", regiontest.CountyA, nil},
 		{"0012村", "", region.ErrAddressAmbiguous}, // in both counties
 		{"网格1", "", region.ErrAddressAmbiguous},
