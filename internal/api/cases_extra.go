@@ -53,10 +53,18 @@ func (h *Handlers) readable(row cases.ExportRow) cases.ExportRow {
 	return row
 }
 
+// longDownload gives an export an hour to reach the client instead of the
+// server's five-minute write timeout: a million rows over a slow county
+// line take longer than that.
+func longDownload(w http.ResponseWriter) {
+	http.NewResponseController(w).SetWriteDeadline(time.Now().Add(time.Hour))
+}
+
 // ExportCSV streams the matching cases as CSV (UTF-8 with BOM, so Excel in
 // China opens it right). Headers are written with the first row, so a
 // refusal before any row still gets a problem object.
 func (h *Handlers) ExportCSV(w http.ResponseWriter, r *http.Request) {
+	longDownload(w)
 	f, err := h.exportFilter(r)
 	if err != nil {
 		h.fail(w, r, err)
@@ -90,6 +98,7 @@ func (h *Handlers) ExportCSV(w http.ResponseWriter, r *http.Request) {
 // excelize's stream writer, which spills rows to a temporary file instead
 // of holding them in memory.
 func (h *Handlers) ExportXLSX(w http.ResponseWriter, r *http.Request) {
+	longDownload(w)
 	f, err := h.exportFilter(r)
 	if err != nil {
 		h.fail(w, r, err)

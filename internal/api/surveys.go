@@ -201,6 +201,7 @@ func (h *Handlers) ResponsesXLSX(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handlers) streamResponses(w http.ResponseWriter, r *http.Request, format string) {
+	longDownload(w)
 	f, err := h.surveyFilter(r)
 	if err != nil {
 		h.fail(w, r, err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -34,6 +35,9 @@ type world struct {
 	other     auth.Actor // 单县民政局
 	unitCity  string     // 综合行政执法局
 	unitCivil string     // 民政局
+
+	mu       sync.Mutex
+	notified []string // case ids announced to live pages, in order
 }
 
 var ctx = context.Background()
@@ -51,7 +55,11 @@ func newWorld(t *testing.T, db *store.DB) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.svc = cases.New(db, regions, regions, cal, keys, cases.DefaultConfig, nil)
+	w.svc = cases.New(db, regions, regions, cal, keys, cases.DefaultConfig, func(id, path string) {
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.notified = append(w.notified, id)
+	})
 	county, _ := regions.Lookup(regiontest.CountyA)
 	t1, _ := regions.Lookup(regiontest.TownA1)
 	t2, _ := regions.Lookup(regiontest.TownA2)
@@ -348,7 +356,15 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		// case it was merged into; so does the rider, through their account.
 		third := w.file(auth.Actor{}, cases.Report{Category: "0101", Description: "井盖", Lng: 116.1002, Lat: 34.2001})
 		w.act(w.official, second.Case.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "同一井盖"})
+		w.mu.Lock()
+		w.notified = nil
+		w.mu.Unlock()
 		w.act(w.official, third.Case.ID, cases.ActMerge, cases.Input{Into: first.ID, Note: "同一井盖"})
+		w.mu.Lock()
+		if got := strings.Join(w.notified, " "); got != third.Case.ID+" "+first.ID {
+			t.Errorf("merging announced %q, want the merged case and the one it joined", got)
+		}
+		w.mu.Unlock()
 		if c, _, err := w.svc.Follow(ctx, third.Case.No, third.FollowToken); err != nil || c.ID != first.ID {
 			t.Fatalf("the merged report's follower does not see the case it joined: %v %v", c.ID, err)
 		}

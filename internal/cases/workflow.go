@@ -92,7 +92,7 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 	if err := s.checkPhotos(in.Photos); err != nil {
 		return Case{}, err
 	}
-	var out Case
+	var out, target Case
 	err := s.db.Write(ctx, func(tx *store.Tx) error {
 		// Lock the row on PostgreSQL; SQLite has one writer.
 		var status string
@@ -119,10 +119,21 @@ func (s *Service) Act(ctx context.Context, actor auth.Actor, caseID string, acti
 		if out, err = s.get(ctx, tx, caseID); err != nil {
 			return err
 		}
+		if action == ActMerge {
+			// The case merged into changed too (its history names the new
+			// reporter): its followers hear of it.
+			var err error
+			if target, err = s.get(ctx, tx, out.MergedInto); err != nil {
+				return err
+			}
+		}
 		return bumpRollup(ctx, tx, &before, &out)
 	})
 	if err == nil {
 		s.notify(caseID, out.RegionPath)
+		if target.ID != "" {
+			s.notify(target.ID, target.RegionPath)
+		}
 	}
 	return out, err
 }
