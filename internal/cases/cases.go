@@ -126,6 +126,7 @@ type Event struct {
 	UnitID     string    `json:"unit_id,omitempty"`
 	Note       string    `json:"note,omitempty"`
 	Data       string    `json:"data,omitempty"`
+	Photos     []string  `json:"photos,omitempty"` // added in this step
 }
 
 // Calendar is the working-time calculator the deadlines use.

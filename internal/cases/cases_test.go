@@ -334,8 +334,8 @@ func TestReturnPostponeJointReworkReopen(t *testing.T) {
 func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		first := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1"}).Case
-		again := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1"})
+		first := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1", Photos: []string{"p0"}}).Case
+		again := w.file(w.resident, cases.Report{Category: "0101", Description: "井盖没了", IdempotencyKey: "k1", Photos: []string{"p0"}})
 		if !again.Replayed || again.Case.ID != first.ID {
 			t.Fatalf("retry stored twice: %+v", again)
 		}
@@ -384,6 +384,22 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 		}
 		if c, _, _ := w.svc.Get(ctx, w.official, first.ID); c.Description != "井盖没了" || c.ReporterID != w.resident.UserID {
 			t.Errorf("staff see %q by %q, want the case's own report", c.Description, c.ReporterID)
+		}
+		// Nor the first reporter's photo, in the history either; staff see
+		// it on the report step.
+		for who, evs := range map[string][]cases.Event{"rider": history(t, w, rider, first.ID), "staff": history(t, w, w.official, first.ID)} {
+			var ps []string
+			for _, e := range evs {
+				for _, p := range e.Photos {
+					ps = append(ps, e.Action+":"+p)
+				}
+			}
+			if want := map[string]string{"rider": "", "staff": "report:p0"}[who]; strings.Join(ps, ",") != want {
+				t.Errorf("%s sees step photos %v, want %q", who, ps, want)
+			}
+		}
+		if _, evs, _ := w.svc.Follow(ctx, third.Case.No, third.FollowToken); len(evs) == 0 || len(evs[0].Photos) != 0 {
+			t.Errorf("the anonymous follower sees the first report's photo in the history")
 		}
 		// Merging only into a case one could dispatch themselves, of the same class.
 		townA2 := auth.Actor{UserID: "t2", Username: "t2", Role: auth.Official, RegionPath: "/371700/371722/371722002/"}
@@ -633,4 +649,13 @@ func TestQuickCategoriesFollowWhatIsReported(t *testing.T) {
 			t.Errorf("buttons %v, want %v", got, want)
 		}
 	})
+}
+
+func history(t *testing.T, w *world, a auth.Actor, id string) []cases.Event {
+	t.Helper()
+	_, evs, err := w.svc.Get(ctx, a, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return evs
 }

@@ -146,6 +146,7 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Case, [
 		}
 		if own != "" {
 			c, err = s.lineageView(ctx, tx, c, own)
+			keepPhotos(evs, c.Photos)
 		}
 		return err
 	})
@@ -198,6 +199,10 @@ func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, 
 			if c, err = s.lineageView(ctx, tx, target, c.ID); err != nil {
 				return err
 			}
+			if evs, err = events(ctx, tx, c.ID); err == nil {
+				keepPhotos(evs, c.Photos)
+			}
+			return err
 		}
 		evs, err = events(ctx, tx, c.ID)
 		return err
@@ -221,7 +226,49 @@ func events(ctx context.Context, tx *store.Tx, id string) ([]Event, error) {
 		e.At, _ = store.ParseTime(at)
 		out = append(out, e)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close()
+	return out, stepPhotos(ctx, tx, id, out)
+}
+
+// stepPhotos puts each photo of a case on the step that added it: a photo
+// is stored with the step's action and instant, which are the step's own.
+func stepPhotos(ctx context.Context, tx *store.Tx, id string, evs []Event) error {
+	type key struct{ stage, at string }
+	photos, err := store.All(ctx, tx, func(r interface{ Scan(...any) error }) ([3]string, error) {
+		var p [3]string
+		return p, r.Scan(&p[0], &p[1], &p[2])
+	}, "SELECT photo_id, stage, added_at FROM case_photos WHERE case_id = ? ORDER BY added_at, photo_id", id)
+	if err != nil || len(photos) == 0 {
+		return err
+	}
+	byStep := map[key][]string{}
+	for _, p := range photos {
+		k := key{p[1], p[2]}
+		byStep[k] = append(byStep[k], p[0])
+	}
+	for i := range evs {
+		k := key{evs[i].Action, store.FormatTime(evs[i].At)}
+		evs[i].Photos = byStep[k]
+		delete(byStep, k)
+	}
+	return nil
+}
+
+// keepPhotos drops from a history the photos not in allowed (what a
+// reporter of a merged report may see).
+func keepPhotos(evs []Event, allowed []string) {
+	for i := range evs {
+		var kept []string
+		for _, p := range evs[i].Photos {
+			if contains(allowed, p) {
+				kept = append(kept, p)
+			}
+		}
+		evs[i].Photos = kept
+	}
 }
 
 // Histories reads the history of many cases, already read by the same

@@ -49,8 +49,22 @@ type caseData struct {
 type photoLink struct{ Full, Thumb string }
 
 func photoLinks(c cases.Case, followToken string) []photoLink {
-	out := make([]photoLink, 0, len(c.Photos))
-	for _, id := range c.Photos {
+	return photoLinksOf(c, c.Photos, followToken)
+}
+
+// setPhotos links the case's photos and each step's own, the same way.
+func (d *caseData) setPhotos(c cases.Case, evs []cases.Event, followToken string) {
+	d.Photos = photoLinks(c, followToken)
+	for i := range d.Events {
+		if i < len(evs) && evs[i].Seq == d.Events[i].Seq {
+			d.Events[i].Photos = photoLinksOf(c, evs[i].Photos, followToken)
+		}
+	}
+}
+
+func photoLinksOf(c cases.Case, ids []string, followToken string) []photoLink {
+	out := make([]photoLink, 0, len(ids))
+	for _, id := range ids {
 		if followToken == "" {
 			out = append(out, photoLink{"/api/v1/photos/" + url.PathEscape(id), "/api/v1/photos/" + url.PathEscape(id) + "/thumb"})
 			continue
@@ -76,6 +90,7 @@ type eventView struct {
 	Unit   string
 	Detail string
 	Note   string
+	Photos []photoLink // added in this step
 }
 
 // actForm is one workflow step the viewer may take now, as a form.
@@ -514,7 +529,7 @@ func (s *Server) showCase(w http.ResponseWriter, r *http.Request, status int, p 
 	d := s.caseView(r.Context(), p, c, evs, false, names)
 	d.Forms = forms
 	d.Stream = "/api/v1/cases/" + url.PathEscape(c.ID) + "/events"
-	d.Photos = photoLinks(c, "")
+	d.setPhotos(c, evs, "")
 	markFailed(p, d.Forms)
 	if p.Actor.Role.Has(auth.CaseRead) {
 		d.BackURL = "/cases"
@@ -644,7 +659,7 @@ func (s *Server) showFollow(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	d := s.caseView(r.Context(), p, c, evs, true, s.unitNames(r.Context(), c, evs))
 	d.Stream = "/api/v1/follow/" + url.PathEscape(c.No) + "/events?token=" + url.QueryEscape(token)
-	d.Photos = photoLinks(c, token)
+	d.setPhotos(c, evs, token)
 	if c.Status == cases.Closed && !ratedSinceClosed(evs) {
 		f := rateForm(p, "/follow/"+url.PathEscape(c.No)+"/rate", strconv.Itoa(c.Version))
 		f.Hidden = append(f.Hidden, [2]string{"token", token})

@@ -404,6 +404,24 @@ func TestReplyWithPhotos(t *testing.T) {
 	if got.Status != "replied" || len(got.Photos) != 1 {
 		t.Fatalf("after the reply: %+v", got)
 	}
+	// The photo belongs to the reply in the history, there and on the page.
+	var view struct {
+		History []struct {
+			Action string
+			Photos []string
+		}
+	}
+	e.as(t, "demo_town").get("/api/v1/cases/" + id).want(http.StatusOK).decode(&view)
+	for _, h := range view.History {
+		if want := h.Action == "reply"; (len(h.Photos) == 1 && h.Photos[0] == got.Photos[0]) != want {
+			t.Errorf("step %s has photos %v", h.Action, h.Photos)
+		}
+	}
+	page := string(e.login(t, "demo_town").get("/cases/" + id).want(http.StatusOK).Body)
+	if i := strings.Index(page, `data-action="reply"`); i < 0 || !strings.Contains(page[i:], `data-testid="step-photos"`) ||
+		!strings.Contains(page[i:], "/api/v1/photos/"+got.Photos[0]+"/thumb") {
+		t.Error("the reply in the page's history does not show its photo")
+	}
 }
 
 // TestQuickButtonsFollowTheReporter: a grid worker who keeps reporting
