@@ -258,3 +258,35 @@ func statusParam(v string) ([]cases.Status, error) {
 	}
 	return out, nil
 }
+
+// ListAlerts lists the viewer's alerts.
+func (h *Handlers) ListAlerts(w http.ResponseWriter, r *http.Request) {
+	limit, err := limitParam(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	al, err := h.Cases.AlertsFor(r.Context(), actor(r), limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	WriteJSON(w, http.StatusOK, al)
+}
+
+// AlertsSeen marks the viewer's alerts seen.
+func (h *Handlers) AlertsSeen(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength != 0 {
+		// No members are defined; an empty object (or no body) is all.
+		var none struct{}
+		if err := decode(r, &none, 1024); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if err := h.Cases.MarkAlertsSeen(r.Context(), actor(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -659,3 +659,64 @@ func history(t *testing.T, w *world, a auth.Actor, id string) []cases.Event {
 	}
 	return evs
 }
+
+// TestAlertsReachWhoMustAct: the unit's handler hears that a case was sent
+// to it, that its deadline is near and then passed; the dispatcher hears of
+// a return waiting for them; other units hear nothing; what was seen is no
+// longer new.
+func TestAlertsReachWhoMustAct(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		kinds := func(a auth.Actor) (string, int) {
+			t.Helper()
+			al, err := w.svc.AlertsFor(ctx, a, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ks []string
+			for _, x := range al.Items {
+				ks = append(ks, x.Action)
+			}
+			return strings.Join(ks, " "), al.Unread
+		}
+		c := w.file(w.resident, cases.Report{Category: "1501"}).Case
+		w.act(w.official, c.ID, cases.ActAccept, cases.Input{})
+		w.now = w.now.Add(time.Minute)
+		c = w.act(w.official, c.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
+		w.now = c.HandleDue.Add(-time.Hour)
+		w.svc.Tick(ctx, 0)
+		w.now = c.HandleDue.Add(time.Minute)
+		w.svc.Tick(ctx, 0)
+		if got, n := kinds(w.handler); got != "overdue remind dispatch" || n != 3 {
+			t.Errorf("the handler hears %q (%d new), want overdue remind dispatch", got, n)
+		}
+		if got, _ := kinds(w.other); got != "" {
+			t.Errorf("another unit hears %q", got)
+		}
+		if got, _ := kinds(w.official); got != "" {
+			t.Errorf("the dispatcher hears %q of a case waiting on the unit", got)
+		}
+		if err := w.svc.MarkAlertsSeen(ctx, w.handler); err != nil {
+			t.Fatal(err)
+		}
+		if _, n := kinds(w.handler); n != 0 {
+			t.Errorf("%d still new after seeing them", n)
+		}
+		// A return waits on the dispatcher.
+		w.now = w.now.Add(time.Minute)
+		d := w.file(w.resident, cases.Report{Category: "1601", Lng: 116.3, Lat: 34.7}).Case
+		w.act(w.official, d.ID, cases.ActAccept, cases.Input{})
+		w.act(w.official, d.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
+		w.now = w.now.Add(time.Minute)
+		w.act(w.handler, d.ID, cases.ActReturn, cases.Input{Note: "非本单位职责", UnitID: w.unitCivil})
+		if got, n := kinds(w.official); got != "return" || n != 1 {
+			t.Errorf("the dispatcher hears %q (%d new), want the return", got, n)
+		}
+		if got, n := kinds(w.handler); !strings.HasPrefix(got, "overdue remind dispatch") || n != 0 {
+			t.Errorf("after returning d the handler hears %q (%d new)", got, n)
+		}
+		if got, _ := kinds(w.resident); got != "" {
+			t.Errorf("a resident hears %q", got)
+		}
+	})
+}

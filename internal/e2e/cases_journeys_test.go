@@ -176,6 +176,13 @@ func TestHandlersDay(t *testing.T) {
 	// The department's handler, on a phone.
 	dept := res.incognito(phone)
 	dept.mustLogin("demo_dept")
+	// The day starts with the alerts: the case just sent to the unit.
+	dept.open("/alerts")
+	if row := dept.text(`[data-testid="alert"][data-no="` + no + `"]`); !strings.Contains(row, "派遣") || !strings.Contains(row, "新") {
+		t.Errorf("the handler's alerts do not show %s as newly dispatched: %q", no, row)
+	}
+	noSideScroll(dept, "the alerts")
+	dept.shot("alerts-phone")
 	dept.open("/cases")
 	if h := dept.text(testid("mine-hint")); h != "派给本单位、正在办理的事件。" {
 		t.Errorf("the handler's list hint %q", h)

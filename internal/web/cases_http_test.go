@@ -494,3 +494,48 @@ func TestCaseListEdges(t *testing.T) {
 	}
 	e.as(t, "demo_county").get("/api/v1/cases/export.csv?status=bogus").wantProblem(http.StatusBadRequest, "invalid")
 }
+
+// TestAlertsPage: a case dispatched to the department's unit shows up as a
+// new alert on the handler's home page and alerts page; after the page is
+// opened nothing is new.
+func TestAlertsPage(t *testing.T) {
+	e := sharedEnv(t)
+	id := fileCase(t, e, "提醒测试", nil)
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/accept", map[string]any{}).want(http.StatusOK)
+	var units struct {
+		Items []struct{ ID, Name string }
+	}
+	e.as(t, "demo_county").get("/api/v1/units?region=371722").want(http.StatusOK).decode(&units)
+	unit := ""
+	for _, u := range units.Items {
+		if u.Name == "单县综合行政执法局" {
+			unit = u.ID
+		}
+	}
+	var c struct {
+		No   string `json:"no"`
+		Lead string `json:"lead_unit_name"`
+	}
+	e.as(t, "demo_town").postJSON("/api/v1/cases/"+id+"/dispatch", map[string]any{"unit_id": unit}).want(http.StatusOK).decode(&c)
+	if c.Lead != "单县综合行政执法局" {
+		t.Fatalf("dispatched to %q", c.Lead)
+	}
+	dept := e.login(t, "demo_dept")
+	if home := string(dept.get("/").want(http.StatusOK).Body); !strings.Contains(home, `data-testid="home-alerts"`) {
+		t.Error("the handler's home does not announce new alerts")
+	}
+	page := string(dept.get("/alerts").want(http.StatusOK).Body)
+	i := strings.Index(page, `data-no="`+c.No+`"`)
+	if i < 0 || !strings.Contains(page[i:min(len(page), i+800)], "派遣") || !strings.Contains(page[i:min(len(page), i+800)], `data-testid="alert-new"`) {
+		t.Fatalf("the alerts page does not list %s as newly dispatched", c.No)
+	}
+	var al struct{ Unread int }
+	e.as(t, "demo_dept").get("/api/v1/alerts").want(http.StatusOK).decode(&al)
+	if al.Unread != 0 {
+		t.Errorf("%d alerts still new after opening the page", al.Unread)
+	}
+	if home := string(dept.get("/").want(http.StatusOK).Body); strings.Contains(home, `data-testid="home-alerts"`) {
+		t.Error("the home page still announces new alerts")
+	}
+	e.anon(t).get("/api/v1/alerts").wantProblem(http.StatusUnauthorized, "unauthorized")
+}

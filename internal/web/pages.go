@@ -120,6 +120,7 @@ type homeData struct {
 	LevelKids string
 	Reports   *cases.Reliability // the viewer's own reports, for those who file them
 	Rates     *cases.Rates       // the last 30 days in the viewer's area, for those who read cases
+	AlertsNew int                // new alerts for handlers and dispatchers
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +147,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, chinaTime).AddDate(0, 0, 1)
 		if rt, err := s.cases.Rates(r.Context(), a, a.RegionCode, to.AddDate(0, 0, -30), to); err == nil {
 			d.Rates = &rt
+		}
+	}
+	if a.Role.Has(auth.CaseHandle) || a.Role.Has(auth.CaseDispatch) {
+		if al, err := s.cases.AlertsFor(r.Context(), a, 100); err == nil {
+			d.AlertsNew = al.Unread
 		}
 	}
 	p := s.page(r, "", "home", d)

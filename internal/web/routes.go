@@ -68,6 +68,7 @@ func (s *Server) routes() []route {
 		{"GET", "/cases", auth.CaseRead, s.casesPage, nil},
 		{"GET", "/cases/rates", auth.CaseRead, s.ratesPage, nil},
 		{"GET", "/cases/mine", auth.CaseReport, s.myCases, nil},
+		{"GET", "/alerts", auth.Authenticated, s.alertsPage, nil},
 		{"GET", "/cases/map", auth.CaseRead, s.caseMapPage, nil},
 		{"GET", "/cases/{id}", auth.Authenticated, s.casePage, nil},
 		{"POST", "/cases/{id}/act/{action}", auth.Authenticated, s.caseAct, nil},
@@ -160,6 +161,9 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/follow/{no}/events", auth.Public, a.FollowEvents, &api.Op{Summary: "Server-Sent Events: changes to a followed case", Tag: "cases", Public: true, Response: "text/event-stream", Params: []api.Param{{Name: "token", Required: true}}}},
 		{"GET", "/api/v1/follow/{no}/photos/{id}", auth.Public, a.FollowPhoto, &api.Op{Summary: "A photo of a followed case, for its reporter without an account", Tag: "cases", Public: true, Response: "image/jpeg", Params: []api.Param{{Name: "token", Required: true}}}},
 		{"GET", "/api/v1/follow/{no}/photos/{id}/thumb", auth.Public, a.FollowPhoto, &api.Op{Summary: "The thumbnail of a photo of a followed case", Tag: "cases", Public: true, Response: "image/jpeg", Params: []api.Param{{Name: "token", Required: true}}}},
+		// Reminders and the other steps a handler or dispatcher must hear of.
+		{"GET", "/api/v1/alerts", auth.Authenticated, a.ListAlerts, &api.Op{Summary: "The viewer's alerts of the last 30 days (reminders, overdue marks, escalations, cases sent to their unit, returns and postponements waiting for them), newest first, and how many are new", Tag: "cases", Response: "Alerts", Params: []api.Param{pLimit}}},
+		{"POST", "/api/v1/alerts/seen", auth.Authenticated, a.AlertsSeen, &api.Op{Summary: "Mark the viewer's alerts seen", Tag: "cases", Status: 204}},
 		// The official holiday calendar deadlines count with.
 		{"GET", "/api/v1/holidays", auth.Authenticated, a.ListHolidays, &api.Op{Summary: "One year's official holidays and make-up working days, and which years the calendar covers", Tag: "cases", Response: "HolidayYear", Params: []api.Param{{Name: "year", Type: "integer", Desc: "this year by default"}}}},
 		{"PUT", "/api/v1/holidays/{year}", auth.Authenticated, a.ImportHolidays, &api.Op{Summary: "Replace one year with the State Council's notice in holiday-cn JSON form (city administrators)", Tag: "cases", Body: "application/json", Response: "HolidayImport"}},
