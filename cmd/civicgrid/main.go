@@ -11,16 +11,20 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"civicgrid/internal/app"
+	"civicgrid/internal/cases"
 )
 
 const usage = `civicgrid — 基层治理平台 (grassroots governance platform)
 
 Usage:
   civicgrid serve   [--addr HOST:PORT] [--data DIR] [--db URL] [--demo] [--tile-url URL]
+                    [--remind 4h] [--escalate-days 1] [--duplicate-radius M] [--duplicate-window 72h]
   civicgrid migrate [--data DIR] [--db URL]
   civicgrid demo    [--data DIR] [--db URL]
   civicgrid user add --username U --password P --role ROLE --region CODE [--name N] [--unit U] [--phone P]
@@ -123,6 +127,29 @@ func env(name, def string) string {
 	return def
 }
 
+// envInt, envFloat and envDuration are env for numbers; a value that does
+// not parse is left for the flag package to refuse.
+func envInt(name string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv("CIVICGRID_" + name)); err == nil {
+		return v
+	}
+	return def
+}
+
+func envFloat(name string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv("CIVICGRID_"+name), 64); err == nil {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, err := time.ParseDuration(os.Getenv("CIVICGRID_" + name)); err == nil {
+		return v
+	}
+	return def
+}
+
 func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.data, "data", env("DATA", "data"), "data directory (SQLite file, key file, uploads) [CIVICGRID_DATA]")
 	fs.StringVar(&c.db, "db", env("DB", ""), "database URL: postgres://… (default: SQLite in --data) [CIVICGRID_DB]")
@@ -178,8 +205,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	demoFlag := fs.Bool("demo", env("DEMO", "") == "1" || env("DEMO", "") == "true", "load the Heze demo data (idempotent) [CIVICGRID_DEMO=1]")
 	tiles := fs.String("tile-url", env("TILE_URL", ""), "map tile URL template, e.g. 天地图; empty draws polygons on a plain background [CIVICGRID_TILE_URL]")
 	attribution := fs.String("tile-attribution", env("TILE_ATTRIBUTION", ""), "attribution text for the tiles [CIVICGRID_TILE_ATTRIBUTION]")
+	def := cases.DefaultConfig
+	remind := fs.Duration("remind", envDuration("REMIND", def.RemindBefore), "remind a handler when this much working time is left before a deadline [CIVICGRID_REMIND]")
+	escalate := fs.Int("escalate-days", envInt("ESCALATE_DAYS", def.EscalateDays), "escalate (督办) an overdue stage after this many working days [CIVICGRID_ESCALATE_DAYS]")
+	dupRadius := fs.Float64("duplicate-radius", envFloat("DUPLICATE_RADIUS", def.DuplicateRadiusM), "offer open cases of the same subcategory within this many metres as likely duplicates [CIVICGRID_DUPLICATE_RADIUS]")
+	dupWindow := fs.Duration("duplicate-window", envDuration("DUPLICATE_WINDOW", def.DuplicateWindow), "… reported within this long before [CIVICGRID_DUPLICATE_WINDOW]")
 	m, err := open(ctx, fs, &c, args, stderr, func(cfg *app.Config) {
 		cfg.Addr, cfg.Demo, cfg.TileURL, cfg.TileAttribution = *addr, *demoFlag, *tiles, *attribution
+		cc := def
+		cc.RemindBefore, cc.EscalateDays, cc.DuplicateRadiusM, cc.DuplicateWindow = *remind, *escalate, *dupRadius, *dupWindow
+		cfg.Cases = &cc
 	})
 	if err != nil {
 		return err

@@ -119,3 +119,20 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Fatal("serve did not stop")
 	}
 }
+
+// TestServeRefusesOutOfRangeDeadlines: serve's deadline and duplicate
+// settings are checked before anything starts, and the message names the
+// setting.
+func TestServeRefusesOutOfRangeDeadlines(t *testing.T) {
+	for _, tc := range []struct{ flag, value, want string }{
+		{"--remind", "1m", "remind"},
+		{"--escalate-days", "0", "escalate"},
+		{"--duplicate-radius", "5000", "duplicate radius"},
+		{"--duplicate-window", "10m", "duplicate window"},
+	} {
+		_, _, err := runCmd(t, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", tc.flag, tc.value)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s %s: %v, want an error naming %s", tc.flag, tc.value, err, tc.want)
+		}
+	}
+}

@@ -53,6 +53,9 @@ type Config struct {
 	LogFormat       string // "text" or "json"
 	LogLevel        slog.Level
 	Out             io.Writer // where start-up messages go (stderr)
+	// Cases are the deadline and duplicate settings (cases.DefaultConfig,
+	// Shandong's hotline rules, when nil).
+	Cases *cases.Config
 }
 
 // Main is a running (or ready-to-run) civicgrid.
@@ -167,7 +170,14 @@ func (m *Main) Open(ctx context.Context) error {
 			return fmt.Errorf("listen for changes: %w", err)
 		}
 	}
-	m.Cases = cases.New(db, m.Regions, m.Regions, m.Holidays, keys, cases.DefaultConfig, func(id, path string) {
+	caseCfg := cases.DefaultConfig
+	if m.Config.Cases != nil {
+		caseCfg = *m.Config.Cases
+	}
+	if err := caseCfg.Validate(); err != nil {
+		return err
+	}
+	m.Cases = cases.New(db, m.Regions, m.Regions, m.Holidays, keys, caseCfg, func(id, path string) {
 		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
 	})
 	m.Cases.CheckPhotos(m.Photos.Exists)

@@ -159,6 +159,22 @@ var DefaultConfig = Config{
 	RemindBefore: 4 * time.Hour, EscalateDays: 1, MaxReopen: 2, DuplicateRadiusM: 100, DuplicateWindow: 72 * time.Hour,
 }
 
+// Validate checks the settings a deployment may change (serve's flags),
+// naming the first one out of range.
+func (c Config) Validate() error {
+	switch {
+	case c.RemindBefore < 30*time.Minute || c.RemindBefore > 40*time.Hour:
+		return fmt.Errorf("remind: %v working time before a deadline is out of range (30m–40h)", c.RemindBefore)
+	case c.EscalateDays < 1 || c.EscalateDays > 10:
+		return fmt.Errorf("escalate: %d working days after a deadline is out of range (1–10)", c.EscalateDays)
+	case c.DuplicateRadiusM < 10 || c.DuplicateRadiusM > 2000:
+		return fmt.Errorf("duplicate radius: %v m is out of range (10–2000)", c.DuplicateRadiusM)
+	case c.DuplicateWindow < time.Hour || c.DuplicateWindow > 30*24*time.Hour:
+		return fmt.Errorf("duplicate window: %v is out of range (1h–720h)", c.DuplicateWindow)
+	}
+	return nil
+}
+
 // Service is the case domain.
 type Service struct {
 	db      *store.DB
