@@ -273,8 +273,10 @@ func (m *Main) Serve(ctx context.Context) error {
 	defer stopSched()
 	m.Cases.StartBatching(schedCtx, 256)
 	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
-	go m.expireOrders(schedCtx, time.Minute)
-	go m.reloadHolidays(schedCtx, 5*time.Minute)
+	go m.periodically(schedCtx, time.Minute, "expire orders", m.expireOrders)
+	// A year imported from the command line while the server runs is used
+	// without a restart (an import through the API takes effect at once).
+	go m.periodically(schedCtx, 5*time.Minute, "reload the holiday calendar", m.Holidays.Reload)
 	if missing := m.Holidays.Missing(time.Now()); len(missing) > 0 {
 		m.Logger.Warn("no official holiday calendar for these years: their deadlines count Monday to Friday only; import the State Council's notice with `civicgrid holidays import`",
 			"years", missing, "have", m.Holidays.Describe())
@@ -295,41 +297,31 @@ func (m *Main) Serve(ctx context.Context) error {
 	return err
 }
 
-// reloadHolidays reads the holiday calendar again now and then, so a year
-// imported from the command line while the server runs is used without a
-// restart (an import through the API takes effect at once).
-func (m *Main) reloadHolidays(ctx context.Context, every time.Duration) {
+// periodically runs job now and then every interval until ctx ends,
+// logging what fails: the background chores below.
+func (m *Main) periodically(ctx context.Context, every time.Duration, what string, job func(context.Context) error) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
+		if err := job(ctx); err != nil && ctx.Err() == nil {
+			m.Logger.Error(what, "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-		}
-		if err := m.Holidays.Reload(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Error("reload the holiday calendar", "err", err)
 		}
 	}
 }
 
-// expireOrders releases, once a minute, the points and stock of orders not
-// collected by the end of their redemption day.
-func (m *Main) expireOrders(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		if n, err := m.Markets.ExpireDue(ctx); err != nil && ctx.Err() == nil {
-			m.Logger.Error("expire orders", "err", err)
-		} else if n > 0 {
-			m.Logger.Info("orders expired", "count", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
+// expireOrders releases the points and stock of orders not collected by
+// the end of their redemption day.
+func (m *Main) expireOrders(ctx context.Context) error {
+	n, err := m.Markets.ExpireDue(ctx)
+	if n > 0 {
+		m.Logger.Info("orders expired", "count", n)
 	}
+	return err
 }
 
 // Close releases the database.
