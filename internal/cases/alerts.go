@@ -41,42 +41,56 @@ var (
 
 const alertWindow = 30 * 24 * time.Hour
 
-// AlertsFor lists the viewer's alerts. Department handlers hear of the
-// cases their unit leads; dispatchers (town and county officials) of the
-// cases of their area waiting on them. Others have none.
+// alertsFrom is the FROM and WHERE of the viewer's alerts since an
+// instant: department handlers hear of the cases their unit leads,
+// dispatchers (town and county officials) of the cases of their area
+// waiting on them. ok is false for everyone else.
+func alertsFrom(ctx context.Context, tx *store.Tx, actor auth.Actor, since string) (from string, args []any, ok bool, err error) {
+	const cols = ` FROM case_events e JOIN cases c ON c.id = e.case_id JOIN case_categories k ON k.code = c.category_code WHERE `
+	switch {
+	case actor.Role.Has(auth.CaseHandle):
+		unit, err := UnitOf(ctx, tx, actor.UserID)
+		if err != nil || unit == "" {
+			return "", nil, false, err
+		}
+		// Reminders of the stages before the case reached the unit are
+		// not the unit's.
+		return cols + `c.lead_unit_id = ? AND e.at > ? AND e.action IN (` + marks(len(handlerAlerts)) + `)
+			AND (e.action NOT IN ('remind', 'overdue', 'escalate') OR e.from_status = 'dispatched')
+			AND (e.action <> 'rate' OR e.to_status = 'dispatched')`, append([]any{unit, since}, strs(handlerAlerts)...), true, nil
+	case actor.Role.Has(auth.CaseDispatch):
+		return cols + `e.action IN (` + marks(len(dispatcherAlerts)) + `) AND e.at > ? AND c.region_path LIKE ?
+			AND (e.action NOT IN ('remind', 'overdue', 'escalate') OR e.from_status IN ('reported', 'accepted'))
+			AND (e.action <> 'rate' OR e.to_status = 'dispatched')`, append(strs(dispatcherAlerts), since, actor.RegionPath+"%"), true, nil
+	}
+	return "", nil, false, nil
+}
+
+// seenAt is when the viewer last looked at their alerts ("" never).
+func seenAt(ctx context.Context, tx *store.Tx, userID string) (string, error) {
+	var seen string
+	err := tx.QueryRow(ctx, "SELECT seen_at FROM alert_reads WHERE user_id = ?", userID).Scan(&seen)
+	if errs.Is(err, errs.NotFound) {
+		err = nil
+	}
+	return seen, err
+}
+
+// AlertsFor lists the viewer's alerts of the last 30 days, newest first,
+// marking those after they last looked.
 func (s *Service) AlertsFor(ctx context.Context, actor auth.Actor, limit int) (Alerts, error) {
 	out := Alerts{Items: []Alert{}}
 	if limit <= 0 || limit > 200 {
 		limit = 100
 	}
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		var seen string
-		if err := tx.QueryRow(ctx, "SELECT seen_at FROM alert_reads WHERE user_id = ?", actor.UserID).Scan(&seen); err != nil && !errs.Is(err, errs.NotFound) {
+		seen, err := seenAt(ctx, tx, actor.UserID)
+		if err != nil {
 			return err
 		}
-		since := store.FormatTime(tx.Now().Add(-alertWindow))
-		var q string
-		var args []any
-		switch {
-		case actor.Role.Has(auth.CaseHandle):
-			unit, err := UnitOf(ctx, tx, actor.UserID)
-			if err != nil || unit == "" {
-				return err
-			}
-			// The unit's own steps are not news to it; the others' are.
-			q = `SELECT c.id, c.no, k.name, e.action, e.at, e.note FROM cases c JOIN case_events e ON e.case_id = c.id JOIN case_categories k ON k.code = c.category_code
-				WHERE c.lead_unit_id = ? AND e.at >= ? AND e.action IN (` + marks(len(handlerAlerts)) + `)
-				AND (e.action NOT IN ('remind', 'overdue', 'escalate') OR e.from_status = 'dispatched')
-				AND (e.action <> 'rate' OR e.to_status = 'dispatched') ORDER BY e.at DESC, e.case_id LIMIT ?`
-			args = append([]any{unit, since}, strs(handlerAlerts)...)
-		case actor.Role.Has(auth.CaseDispatch):
-			q = `SELECT c.id, c.no, k.name, e.action, e.at, e.note FROM case_events e JOIN cases c ON c.id = e.case_id JOIN case_categories k ON k.code = c.category_code
-				WHERE e.action IN (` + marks(len(dispatcherAlerts)) + `) AND e.at >= ? AND c.region_path LIKE ?
-				AND (e.action NOT IN ('remind', 'overdue', 'escalate') OR e.from_status IN ('reported', 'accepted'))
-				AND (e.action <> 'rate' OR e.to_status = 'dispatched') ORDER BY e.at DESC, e.case_id LIMIT ?`
-			args = append(strs(dispatcherAlerts), since, actor.RegionPath+"%")
-		default:
-			return nil
+		from, args, ok, err := alertsFrom(ctx, tx, actor, store.FormatTime(tx.Now().Add(-alertWindow)))
+		if !ok || err != nil {
+			return err
 		}
 		items, err := store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Alert, error) {
 			var a Alert
@@ -85,7 +99,7 @@ func (s *Service) AlertsFor(ctx context.Context, actor auth.Actor, limit int) (A
 			a.At, _ = store.ParseTime(at)
 			a.New = at > seen
 			return a, err
-		}, q, append(args, limit)...)
+		}, "SELECT c.id, c.no, k.name, e.action, e.at, e.note"+from+" ORDER BY e.at DESC, e.case_id LIMIT ?", append(args, limit)...)
 		if err != nil {
 			return err
 		}
@@ -98,6 +112,29 @@ func (s *Service) AlertsFor(ctx context.Context, actor auth.Actor, limit int) (A
 		return nil
 	})
 	return out, errs.Wrap(err, "alerts")
+}
+
+// MaxUnreadAlerts caps UnreadAlerts: a page shows "100+" rather than count on.
+const MaxUnreadAlerts = 100
+
+// UnreadAlerts counts the viewer's alerts since they last looked (within
+// the last 30 days), up to maxUnread: the home page's question, answered
+// without reading or sorting the whole window.
+func (s *Service) UnreadAlerts(ctx context.Context, actor auth.Actor) (int, error) {
+	var n int
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		seen, err := seenAt(ctx, tx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		since := max(seen, store.FormatTime(tx.Now().Add(-alertWindow)))
+		from, args, ok, err := alertsFrom(ctx, tx, actor, since)
+		if !ok || err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, "SELECT count(*) FROM (SELECT 1"+from+" LIMIT ?) new", append(args, MaxUnreadAlerts)...).Scan(&n)
+	})
+	return n, errs.Wrap(err, "unread alerts")
 }
 
 // MarkAlertsSeen records that the viewer has seen their alerts up to now.

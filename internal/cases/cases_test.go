@@ -677,6 +677,9 @@ func TestAlertsReachWhoMustAct(t *testing.T) {
 			for _, x := range al.Items {
 				ks = append(ks, x.Action)
 			}
+			if n, err := w.svc.UnreadAlerts(ctx, a); err != nil || n != al.Unread {
+				t.Errorf("%s: UnreadAlerts %d (%v), the list says %d", a.Username, n, err, al.Unread)
+			}
 			return strings.Join(ks, " "), al.Unread
 		}
 		c := w.file(w.resident, cases.Report{Category: "1501"}).Case

@@ -120,7 +120,7 @@ type homeData struct {
 	LevelKids string
 	Reports   *cases.Reliability // the viewer's own reports, for those who file them
 	Rates     *cases.Rates       // the last 30 days in the viewer's area, for those who read cases
-	AlertsNew int                // new alerts for handlers and dispatchers
+	AlertsNew string             // how many new alerts a handler or dispatcher has ("" none)
 }
 
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
@@ -150,8 +150,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if a.Role.Has(auth.CaseHandle) || a.Role.Has(auth.CaseDispatch) {
-		if al, err := s.cases.AlertsFor(r.Context(), a, 100); err == nil {
-			d.AlertsNew = al.Unread
+		if n, err := s.cases.UnreadAlerts(r.Context(), a); err == nil && n > 0 {
+			d.AlertsNew = strconv.Itoa(n)
+			if n >= cases.MaxUnreadAlerts {
+				d.AlertsNew += "+"
+			}
 		}
 	}
 	p := s.page(r, "", "home", d)
