@@ -394,12 +394,28 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 					ps = append(ps, e.Action+":"+p)
 				}
 			}
-			if want := map[string]string{"rider": "", "staff": "report:p0"}[who]; strings.Join(ps, ",") != want {
+			if want := map[string]string{"rider": "report:p1", "staff": "report:p0"}[who]; strings.Join(ps, ",") != want {
 				t.Errorf("%s sees step photos %v, want %q", who, ps, want)
 			}
 		}
 		if _, evs, _ := w.svc.Follow(ctx, third.Case.No, third.FollowToken); len(evs) == 0 || len(evs[0].Photos) != 0 {
 			t.Errorf("the anonymous follower sees the first report's photo in the history")
+		}
+		// The history they see starts with their own report and names no
+		// other reporter or report.
+		for who, evs := range map[string][]cases.Event{"rider": history(t, w, rider, first.ID)} {
+			if len(evs) == 0 || evs[0].Action != "report" || evs[0].ActorID != "rider" {
+				t.Errorf("%s's history does not start with their own report: %+v", who, evs)
+			}
+			for _, e := range evs[1:] {
+				if e.Action == "report" || e.ActorID == w.resident.UserID || strings.Contains(e.Data, third.Case.ID) || strings.Contains(e.Data, first.ID) {
+					t.Errorf("%s's history shows someone else's step: %+v", who, e)
+				}
+			}
+		}
+		if _, evs, _ := w.svc.Follow(ctx, third.Case.No, third.FollowToken); len(evs) == 0 || evs[0].Action != "report" || evs[0].ActorID != "" ||
+			strings.Contains(fmt.Sprint(evs), w.resident.UserID) || strings.Contains(fmt.Sprint(evs), second.Case.ID) {
+			t.Errorf("the anonymous follower's history shows someone else's step: %+v", evs)
 		}
 		// Merging only into a case one could dispatch themselves, of the same class.
 		townA2 := auth.Actor{UserID: "t2", Username: "t2", Role: auth.Official, RegionPath: "/371700/371722/371722002/"}

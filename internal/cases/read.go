@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -145,8 +146,7 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Case, [
 			return err
 		}
 		if own != "" {
-			c, err = s.lineageView(ctx, tx, c, own)
-			keepPhotos(evs, c.Photos)
+			c, evs, err = s.lineageView(ctx, tx, c, evs, own)
 		}
 		return err
 	})
@@ -157,11 +157,39 @@ func (s *Service) Get(ctx context.Context, actor auth.Actor, id string) (Case, [
 // sees it: its stage, deadlines, units and handling, but their own report
 // in place of someone else's (description, place, reporter) and, of the
 // photos, their own report's and those added while the case was handled.
-func (s *Service) lineageView(ctx context.Context, tx *store.Tx, target Case, ownID string) (Case, error) {
+//
+// The history is theirs too: their own report step, then the handling of
+// the case, without the other reporters' steps (the report, a rating, the
+// merging of other reports, whose data names those reports).
+func (s *Service) lineageView(ctx context.Context, tx *store.Tx, target Case, targetEvs []Event, ownID string) (Case, []Event, error) {
 	own, err := s.get(ctx, tx, ownID)
 	if err != nil {
-		return target, err
+		return target, nil, err
 	}
+	ownEvs, err := events(ctx, tx, ownID)
+	if err != nil {
+		return target, nil, err
+	}
+	var evs []Event
+	for _, e := range ownEvs {
+		if e.Action == "report" {
+			evs = append(evs, e)
+		}
+	}
+	for _, e := range targetEvs {
+		byReporter := e.Actor == "anonymous" || e.ActorID != "" && e.ActorID == target.ReporterID
+		switch {
+		case e.Action == "report", byReporter:
+			continue
+		case e.Action == "merged_from":
+			if !strings.Contains(e.Data, `"`+ownID+`"`) {
+				continue
+			}
+			e.Data = ""
+		}
+		evs = append(evs, e)
+	}
+	slices.SortStableFunc(evs, func(a, b Event) int { return a.At.Compare(b.At) })
 	v := target
 	v.ReporterID, v.ReporterRole, v.ReporterName, v.ReporterPhone = own.ReporterID, own.ReporterRole, own.ReporterName, own.ReporterPhone
 	v.Description, v.Address, v.Lat, v.Lng, v.Channel = own.Description, own.Address, own.Lat, own.Lng, own.Channel
@@ -169,7 +197,8 @@ func (s *Service) lineageView(ctx context.Context, tx *store.Tx, target Case, ow
 		var p string
 		return p, r.Scan(&p)
 	}, "SELECT photo_id FROM case_photos WHERE (case_id = ? AND stage = 'report') OR (case_id = ? AND stage <> 'report') ORDER BY added_at, photo_id", own.ID, target.ID)
-	return v, err
+	keepPhotos(evs, v.Photos)
+	return v, evs, err
 }
 
 // Follow returns a case to a reporter without an account, who holds the
@@ -196,12 +225,11 @@ func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, 
 			if err != nil {
 				return err
 			}
-			if c, err = s.lineageView(ctx, tx, target, c.ID); err != nil {
+			targetEvs, err := events(ctx, tx, target.ID)
+			if err != nil {
 				return err
 			}
-			if evs, err = events(ctx, tx, c.ID); err == nil {
-				keepPhotos(evs, c.Photos)
-			}
+			c, evs, err = s.lineageView(ctx, tx, target, targetEvs, c.ID)
 			return err
 		}
 		evs, err = events(ctx, tx, c.ID)
