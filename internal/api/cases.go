@@ -274,17 +274,22 @@ func (h *Handlers) ListAlerts(w http.ResponseWriter, r *http.Request) {
 	WriteJSON(w, http.StatusOK, al)
 }
 
+// AlertsSeenRequest says up to which alert the viewer has seen (the newest
+// one shown); without it, up to now.
+type AlertsSeenRequest struct {
+	UpTo time.Time `json:"up_to,omitempty"`
+}
+
 // AlertsSeen marks the viewer's alerts seen.
 func (h *Handlers) AlertsSeen(w http.ResponseWriter, r *http.Request) {
+	var in AlertsSeenRequest
 	if r.ContentLength != 0 {
-		// No members are defined; an empty object (or no body) is all.
-		var none struct{}
-		if err := decode(r, &none, 1024); err != nil {
+		if err := decode(r, &in, 1024); err != nil {
 			h.fail(w, r, err)
 			return
 		}
 	}
-	if err := h.Cases.MarkAlertsSeen(r.Context(), actor(r)); err != nil {
+	if err := h.Cases.MarkAlertsSeen(r.Context(), actor(r), in.UpTo); err != nil {
 		h.fail(w, r, err)
 		return
 	}

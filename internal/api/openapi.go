@@ -161,7 +161,7 @@ func init() {
 		"Category": cases.Category{}, "Case": cases.Case{}, "CaseView": CaseView{}, "Report": cases.Report{}, "Intake": cases.Intake{},
 		"CaseInput": cases.Input{}, "Rates": cases.Rates{}, "Unit": cases.Unit{}, "Responsibility": cases.Responsibility{},
 		"Reliability": cases.Reliability{}, "NewUnit": NewUnit{}, "Photo": media.Photo{},
-		"HolidayYear": HolidayYear{}, "HolidayImport": HolidayImport{}, "Alerts": cases.Alerts{},
+		"HolidayYear": HolidayYear{}, "HolidayImport": HolidayImport{}, "Alerts": cases.Alerts{}, "AlertsSeenRequest": AlertsSeenRequest{},
 	} {
 		schemas[name] = schemaOf(v)
 	}

@@ -715,7 +715,7 @@ func TestAlertsReachWhoMustAct(t *testing.T) {
 		if got, _ := kinds(w.official); got != "" {
 			t.Errorf("the dispatcher hears %q of a case waiting on the unit", got)
 		}
-		if err := w.svc.MarkAlertsSeen(ctx, w.handler); err != nil {
+		if err := w.svc.MarkAlertsSeen(ctx, w.handler, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		if _, n := kinds(w.handler); n != 0 {
@@ -736,6 +736,32 @@ func TestAlertsReachWhoMustAct(t *testing.T) {
 		}
 		if got, _ := kinds(w.resident); got != "" {
 			t.Errorf("a resident hears %q", got)
+		}
+		// The verification deadline reaches those who verify: the grid
+		// worker of the area and the dispatcher.
+		if err := w.svc.MarkAlertsSeen(ctx, w.official, time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		w.now = w.now.Add(time.Minute)
+		v := w.file(w.resident, cases.Report{Category: "1101"}).Case
+		w.act(w.official, v.ID, cases.ActAccept, cases.Input{})
+		w.act(w.official, v.ID, cases.ActDispatch, cases.Input{UnitID: w.unitCity})
+		v = w.act(w.handler, v.ID, cases.ActReply, cases.Input{Note: "已清理"})
+		w.now = v.VerifyDue.Add(time.Minute)
+		w.svc.Tick(ctx, 0) // straight to overdue: the reminder's time has passed too
+		if got, n := kinds(w.worker); got != "overdue" || n != 1 {
+			t.Errorf("the grid worker hears %q (%d new), want the verification overdue", got, n)
+		}
+		// (and the returned case, waiting for dispatch, is overdue too)
+		if got, _ := kinds(w.official); got != "overdue overdue return" {
+			t.Errorf("the dispatcher hears %q, want two overdue stages, then the return", got)
+		}
+		// Seen up to an instant: what came after it stays new.
+		if err := w.svc.MarkAlertsSeen(ctx, w.worker, v.VerifyDue); err != nil {
+			t.Fatal(err)
+		}
+		if _, n := kinds(w.worker); n != 1 {
+			t.Errorf("%d new after marking up to before the alert, want 1", n)
 		}
 	})
 }

@@ -352,6 +352,13 @@ func addEvent(ctx context.Context, tx *store.Tx, caseID string, actor auth.Actor
 	_, err := tx.Exec(ctx, `INSERT INTO case_events(case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data)
 		VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = ?), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		caseID, caseID, tx.NowText(), actor.UserID, name, string(actor.Role), action, string(from), string(to), unitID, note, data)
+	if err != nil || !alertActions[action] {
+		return err
+	}
+	// Someone must hear of this step (alerts.go).
+	_, err = tx.Exec(ctx, `INSERT INTO case_alerts(case_id, seq, at, action, from_status, to_status, note)
+		SELECT case_id, seq, at, action, from_status, to_status, note FROM case_events
+		WHERE case_id = ? AND seq = (SELECT MAX(seq) FROM case_events WHERE case_id = ?)`, caseID, caseID)
 	return err
 }
 

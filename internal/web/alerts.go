@@ -23,13 +23,19 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
+	_, byCode, _ := s.categories(r.Context(), p.Lang)
 	rows := make([]alertRow, 0, len(al.Items))
 	for _, x := range al.Items {
-		rows = append(rows, alertRow{CaseID: x.CaseID, CaseNo: x.CaseNo, Category: x.Category, What: caseActionName(p, x.Action),
+		cat := x.CategoryCode
+		if k, ok := byCode[x.CategoryCode]; ok {
+			cat = catName(p.Lang, k)
+		}
+		rows = append(rows, alertRow{CaseID: x.CaseID, CaseNo: x.CaseNo, Category: cat, What: caseActionName(p, x.Action),
 			At: beijing(x.At), Note: x.Note, New: x.New})
 	}
 	if al.Unread > 0 {
-		if err := s.cases.MarkAlertsSeen(r.Context(), a); err != nil {
+		// Up to the newest shown: one written meanwhile stays new.
+		if err := s.cases.MarkAlertsSeen(r.Context(), a, al.Items[0].At); err != nil {
 			s.log.WarnContext(r.Context(), "mark alerts seen", "err", err)
 		}
 	}

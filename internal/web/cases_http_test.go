@@ -534,8 +534,47 @@ func TestAlertsPage(t *testing.T) {
 	if al.Unread != 0 {
 		t.Errorf("%d alerts still new after opening the page", al.Unread)
 	}
+	// Through the API: a bad body is refused, a good one accepted.
+	e.as(t, "demo_dept").postJSON("/api/v1/alerts/seen", map[string]any{"up_to": "yesterday"}).wantProblem(http.StatusBadRequest, "invalid")
+	e.as(t, "demo_dept").postJSON("/api/v1/alerts/seen", map[string]any{"up_to": time.Now().UTC().Format(time.RFC3339)}).want(http.StatusNoContent)
 	if home := string(dept.get("/").want(http.StatusOK).Body); strings.Contains(home, `data-testid="home-alerts"`) {
 		t.Error("the home page still announces new alerts")
 	}
 	e.anon(t).get("/api/v1/alerts").wantProblem(http.StatusUnauthorized, "unauthorized")
+}
+
+// TestOpen311MediaURLOnTheCasePage: the media_url an Open311 client sends is
+// a link on the case page for staff, and not shown to the reporter.
+func TestOpen311MediaURLOnTheCasePage(t *testing.T) {
+	e := sharedEnv(t)
+	p := deepPoint(t, e.node(t, e.user(t, "demo_grid").RegionCode).Boundary)
+	form := url.Values{"api_key": {e.token(t, "demo_resident")}, "service_code": {"1101"}, "description": {"垃圾成堆"},
+		"lat": {fmt.Sprint(p.Lat)}, "long": {fmt.Sprint(p.Lng)}, "media_url": {"https://img.example.com/m/2.jpg"}}
+	r := e.anon(t).postForm("/open311/v2/requests.json", form).want(http.StatusCreated)
+	var got []struct {
+		No string `json:"service_request_id"`
+	}
+	if err := json.Unmarshal(r.Body, &got); err != nil || len(got) != 1 {
+		t.Fatalf("open311 answer %s: %v", r.Body, err)
+	}
+	var list struct {
+		Items []struct{ ID, No string }
+	}
+	e.as(t, "demo_county").get("/api/v1/cases?channel=open311&limit=100").want(http.StatusOK).decode(&list)
+	id := ""
+	for _, c := range list.Items {
+		if c.No == got[0].No {
+			id = c.ID
+		}
+	}
+	if id == "" {
+		t.Fatalf("case %s not listed", got[0].No)
+	}
+	staff := string(e.login(t, "demo_town").get("/cases/" + id).want(http.StatusOK).Body)
+	if !strings.Contains(staff, `data-testid="case-media"`) || !strings.Contains(staff, `href="https://img.example.com/m/2.jpg"`) {
+		t.Error("staff do not see the media_url as a link")
+	}
+	if mine := string(e.login(t, "demo_resident").get("/cases/" + id).want(http.StatusOK).Body); strings.Contains(mine, `data-testid="case-media"`) {
+		t.Error("the reporter is shown the media link block meant for staff")
+	}
 }

@@ -163,7 +163,7 @@ func (s *Server) routes() []route {
 		{"GET", "/api/v1/follow/{no}/photos/{id}/thumb", auth.Public, a.FollowPhoto, &api.Op{Summary: "The thumbnail of a photo of a followed case", Tag: "cases", Public: true, Response: "image/jpeg", Params: []api.Param{{Name: "token", Required: true}}}},
 		// Reminders and the other steps a handler or dispatcher must hear of.
 		{"GET", "/api/v1/alerts", auth.Authenticated, a.ListAlerts, &api.Op{Summary: "The viewer's alerts of the last 30 days (reminders, overdue marks, escalations, cases sent to their unit, returns and postponements waiting for them), newest first, and how many are new", Tag: "cases", Response: "Alerts", Params: []api.Param{pLimit}}},
-		{"POST", "/api/v1/alerts/seen", auth.Authenticated, a.AlertsSeen, &api.Op{Summary: "Mark the viewer's alerts seen", Tag: "cases", Status: 204}},
+		{"POST", "/api/v1/alerts/seen", auth.Authenticated, a.AlertsSeen, &api.Op{Summary: "Mark the viewer's alerts seen, up to the newest one shown (or now)", Tag: "cases", Body: "AlertsSeenRequest", Status: 204}},
 		// The official holiday calendar deadlines count with.
 		{"GET", "/api/v1/holidays", auth.Authenticated, a.ListHolidays, &api.Op{Summary: "One year's official holidays and make-up working days, and which years the calendar covers", Tag: "cases", Response: "HolidayYear", Params: []api.Param{{Name: "year", Type: "integer", Desc: "this year by default"}}}},
 		{"PUT", "/api/v1/holidays/{year}", auth.Authenticated, a.ImportHolidays, &api.Op{Summary: "Replace one year with the State Council's notice in holiday-cn JSON form (city administrators)", Tag: "cases", Body: "application/json", Response: "HolidayImport"}},
