@@ -3,10 +3,8 @@ package web_test
 import (
 	"fmt"
 	"net/http"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 )
 
 // TestHolidayCalendarThroughTheAPI: anyone signed in reads the calendar;
@@ -52,14 +50,17 @@ func TestHolidayCalendarThroughTheAPI(t *testing.T) {
 // Friday, and the city administrator's says how to import it.
 func TestHomeWarnsOfAMissingHolidayYear(t *testing.T) {
 	e := sharedEnv(t)
-	next := time.Now().Year() + 1
-	var y struct{ Years []int }
+	var y struct{ Missing []int }
 	e.as(t, "demo_grid").get("/api/v1/holidays").want(http.StatusOK).decode(&y)
-	if slices.Contains(y.Years, next) {
-		t.Skipf("%d is already imported on the shared server", next)
-	}
 	town := string(e.login(t, "demo_town").get("/").want(http.StatusOK).Body)
-	if !strings.Contains(town, fmt.Sprintf("%d 年的节假日安排尚未导入", next)) || strings.Contains(town, "civicgrid holidays import") {
+	if len(y.Missing) == 0 {
+		// Nothing due yet (before November, or the year is imported).
+		if strings.Contains(town, "节假日安排尚未导入") {
+			t.Error("the town is warned though no year is missing")
+		}
+		return
+	}
+	if !strings.Contains(town, fmt.Sprintf("%d 年的节假日安排尚未导入", y.Missing[0])) || strings.Contains(town, "civicgrid holidays import") {
 		t.Error("the town's home does not warn of the missing year (or tells it to import)")
 	}
 	city := string(e.login(t, "demo_city").get("/").want(http.StatusOK).Body)

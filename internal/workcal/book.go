@@ -42,7 +42,7 @@ func Open(ctx context.Context, db *store.DB) (*Book, error) {
 				return err
 			}
 			if n == 0 {
-				if err := insertYear(ctx, tx, y, emb.Days(y)); err != nil {
+				if err := insertYear(ctx, tx, y, emb.Days(y), " ON CONFLICT(date) DO NOTHING"); err != nil {
 					return err
 				}
 			}
@@ -88,7 +88,7 @@ func (b *Book) Import(ctx context.Context, r io.Reader) (year, n int, err error)
 		if _, err := tx.Exec(ctx, "DELETE FROM holidays WHERE year = ?", year); err != nil {
 			return err
 		}
-		return insertYear(ctx, tx, year, days)
+		return insertYear(ctx, tx, year, days, "")
 	})
 	if err != nil {
 		return 0, 0, errs.Wrap(err, "import the holiday calendar")
@@ -101,13 +101,15 @@ func (b *Book) ImportBytes(ctx context.Context, data []byte) (year, n int, err e
 	return b.Import(ctx, bytes.NewReader(data))
 }
 
-func insertYear(ctx context.Context, tx *store.Tx, year int, days []Day) error {
+// insertYear writes a year's entries; seeding adds ON CONFLICT DO NOTHING,
+// so two servers starting on one empty database do not collide.
+func insertYear(ctx context.Context, tx *store.Tx, year int, days []Day, onConflict string) error {
 	for _, d := range days {
 		off := 0
 		if d.Off {
 			off = 1
 		}
-		if _, err := tx.Exec(ctx, "INSERT INTO holidays(date, name, off, year) VALUES (?, ?, ?, ?)", d.Date, d.Name, off, year); err != nil {
+		if _, err := tx.Exec(ctx, "INSERT INTO holidays(date, name, off, year) VALUES (?, ?, ?, ?)"+onConflict, d.Date, d.Name, off, year); err != nil {
 			return err
 		}
 	}
@@ -117,19 +119,24 @@ func insertYear(ctx context.Context, tx *store.Tx, year int, days []Day) error {
 // Calendar is the calendar in use now.
 func (b *Book) Calendar() *Calendar { return b.cur.Load() }
 
-// Missing lists the years from this year to the next that have no official
-// entries: their deadlines count Monday to Friday only, so staff should be
-// told (the notice for a year usually comes out in November before it).
+// Missing lists the years that should have official entries by now and do
+// not: this year, and from November (when the State Council's notice for
+// the next year usually comes out, and deadlines start to reach into it)
+// the next. Their deadlines count Monday to Friday only, so staff are told.
 func (b *Book) Missing(now time.Time) []int {
 	have := map[int]bool{}
 	for _, y := range b.Calendar().Years() {
 		have[y] = true
 	}
+	now = now.In(b.Calendar().Location())
+	want := []int{now.Year()}
+	if now.Month() >= time.November {
+		want = append(want, now.Year()+1)
+	}
 	var out []int
-	y := now.In(b.Calendar().Location()).Year()
-	for _, want := range []int{y, y + 1} {
-		if !have[want] {
-			out = append(out, want)
+	for _, y := range want {
+		if !have[y] {
+			out = append(out, y)
 		}
 	}
 	return out

@@ -3,6 +3,7 @@ package workcal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -50,8 +51,18 @@ func TestBookKeepsTheCalendarInTheDatabase(t *testing.T) {
 		if _, err := workcal.Open(ctx, db); err != nil || count(t, db, 2026) != len(emb.Days(2026)) {
 			t.Fatalf("opening again: %v, %d rows for 2026", err, count(t, db, 2026))
 		}
-		if m := b.Missing(time.Date(2026, 11, 29, 12, 0, 0, 0, workcal.Shanghai)); len(m) != 1 || m[0] != 2027 {
-			t.Errorf("missing %v, want [2027]", m)
+		for _, tc := range []struct {
+			at   time.Time
+			want string
+		}{
+			{time.Date(2026, 10, 31, 12, 0, 0, 0, workcal.Shanghai), "[]"},     // too early to expect 2027
+			{time.Date(2026, 11, 29, 12, 0, 0, 0, workcal.Shanghai), "[2027]"}, // the notice is due
+			{time.Date(2027, 3, 1, 12, 0, 0, 0, workcal.Shanghai), "[2027]"},
+			{time.Date(2027, 12, 1, 12, 0, 0, 0, workcal.Shanghai), "[2027 2028]"},
+		} {
+			if m := fmt.Sprint(b.Missing(tc.at)); m != tc.want {
+				t.Errorf("missing on %s: %s, want %s", tc.at.Format("2006-01-02"), m, tc.want)
+			}
 		}
 
 		tue := time.Date(2030, 12, 31, 10, 0, 0, 0, workcal.Shanghai)
