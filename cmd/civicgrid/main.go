@@ -11,10 +11,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
-	"time"
 
 	"civicgrid/internal/app"
 	"civicgrid/internal/cases"
@@ -127,27 +125,18 @@ func env(name, def string) string {
 	return def
 }
 
-// envInt, envFloat and envDuration are env for numbers; a value that does
-// not parse is left for the flag package to refuse.
-func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv("CIVICGRID_" + name)); err == nil {
-		return v
+// envFlags sets flags from their CIVICGRID_ variables through the flag
+// package, so a value that does not parse is refused as a bad flag would be
+// (flags on the command line still win: they are parsed afterwards).
+func envFlags(fs *flag.FlagSet, names map[string]string) error {
+	for flagName, envName := range names {
+		if v, ok := os.LookupEnv("CIVICGRID_" + envName); ok {
+			if err := fs.Set(flagName, v); err != nil {
+				return fmt.Errorf("CIVICGRID_%s=%q: %w", envName, v, err)
+			}
+		}
 	}
-	return def
-}
-
-func envFloat(name string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv("CIVICGRID_"+name), 64); err == nil {
-		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, err := time.ParseDuration(os.Getenv("CIVICGRID_" + name)); err == nil {
-		return v
-	}
-	return def
+	return nil
 }
 
 func (c *common) register(fs *flag.FlagSet) {
@@ -206,10 +195,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	tiles := fs.String("tile-url", env("TILE_URL", ""), "map tile URL template, e.g. 天地图; empty draws polygons on a plain background [CIVICGRID_TILE_URL]")
 	attribution := fs.String("tile-attribution", env("TILE_ATTRIBUTION", ""), "attribution text for the tiles [CIVICGRID_TILE_ATTRIBUTION]")
 	def := cases.DefaultConfig
-	remind := fs.Duration("remind", envDuration("REMIND", def.RemindBefore), "remind a handler when this much working time is left before a deadline [CIVICGRID_REMIND]")
-	escalate := fs.Int("escalate-days", envInt("ESCALATE_DAYS", def.EscalateDays), "escalate (督办) an overdue stage after this many working days [CIVICGRID_ESCALATE_DAYS]")
-	dupRadius := fs.Float64("duplicate-radius", envFloat("DUPLICATE_RADIUS", def.DuplicateRadiusM), "offer open cases of the same subcategory within this many metres as likely duplicates [CIVICGRID_DUPLICATE_RADIUS]")
-	dupWindow := fs.Duration("duplicate-window", envDuration("DUPLICATE_WINDOW", def.DuplicateWindow), "… reported within this long before [CIVICGRID_DUPLICATE_WINDOW]")
+	remind := fs.Duration("remind", def.RemindBefore, "remind a handler when this much working time is left before a deadline [CIVICGRID_REMIND]")
+	escalate := fs.Int("escalate-days", def.EscalateDays, "escalate (督办) an overdue stage after this many working days [CIVICGRID_ESCALATE_DAYS]")
+	dupRadius := fs.Float64("duplicate-radius", def.DuplicateRadiusM, "offer open cases of the same subcategory within this many metres as likely duplicates [CIVICGRID_DUPLICATE_RADIUS]")
+	dupWindow := fs.Duration("duplicate-window", def.DuplicateWindow, "… reported within this long before [CIVICGRID_DUPLICATE_WINDOW]")
+	if err := envFlags(fs, map[string]string{"remind": "REMIND", "escalate-days": "ESCALATE_DAYS", "duplicate-radius": "DUPLICATE_RADIUS", "duplicate-window": "DUPLICATE_WINDOW"}); err != nil {
+		return err
+	}
 	m, err := open(ctx, fs, &c, args, stderr, func(cfg *app.Config) {
 		cfg.Addr, cfg.Demo, cfg.TileURL, cfg.TileAttribution = *addr, *demoFlag, *tiles, *attribution
 		cc := def

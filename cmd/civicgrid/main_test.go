@@ -136,3 +136,13 @@ func TestServeRefusesOutOfRangeDeadlines(t *testing.T) {
 		}
 	}
 }
+
+// TestServeRefusesBadDeadlineVariables: a CIVICGRID_ variable that does not
+// parse is refused like a bad flag, not silently replaced by the default.
+func TestServeRefusesBadDeadlineVariables(t *testing.T) {
+	t.Setenv("CIVICGRID_ESCALATE_DAYS", "two")
+	_, _, err := runCmd(t, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0")
+	if err == nil || !strings.Contains(err.Error(), "CIVICGRID_ESCALATE_DAYS") {
+		t.Fatalf("CIVICGRID_ESCALATE_DAYS=two: %v", err)
+	}
+}

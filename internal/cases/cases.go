@@ -50,6 +50,9 @@ const (
 )
 
 // Channels lists every channel.
+// ViaOpen311 is the auth.Actor.Via of requests through the Open311 endpoint.
+const ViaOpen311 = "open311"
+
 var Channels = []Channel{ChannelWeb, ChannelPatrol, ChannelQuick, ChannelHotline, ChannelOpinionBox, ChannelDoorToDoor, ChannelOpen311}
 
 // Case is a case as shown; the reporter's phone is masked.

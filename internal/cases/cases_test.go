@@ -441,8 +441,10 @@ func TestDuplicatesMergeIdempotencyReject(t *testing.T) {
 				t.Fatalf("%q filed as open311 through File: %v", a.Role, err)
 			}
 		}
-		if in, err := w.svc.FileOpen311(ctx, w.resident, cases.Report{Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); err != nil || in.Case.Channel != cases.ChannelOpen311 {
-			t.Fatalf("FileOpen311: %v %v", in.Case.Channel, err)
+		viaOpen311 := w.resident
+		viaOpen311.Via = cases.ViaOpen311
+		if in, err := w.svc.File(ctx, viaOpen311, cases.Report{Channel: cases.ChannelOpen311, Category: "0101", Description: "x", Lng: 116.1, Lat: 34.2}); err != nil || in.Case.Channel != cases.ChannelOpen311 {
+			t.Fatalf("through the Open311 endpoint: %v %v", in.Case.Channel, err)
 		}
 		// Anonymous web report with a follow token.
 		anon := w.file(auth.Actor{}, cases.Report{Category: "1102", ReporterPhone: "13800001111", Lng: 116.35, Lat: 34.55})

@@ -40,10 +40,6 @@ type Report struct {
 	IdempotencyKey string   `json:"idempotency_key,omitempty"`
 	Photos         []string `json:"photos,omitempty"`    // ids from the photo store
 	MediaURL       string   `json:"media_url,omitempty"` // a link to a photo elsewhere (Open311); recorded, never fetched
-
-	// viaOpen311 is set by FileOpen311 only: the open311 channel is what
-	// came through the GeoReport endpoint with an API key, never a claim.
-	viaOpen311 bool
 }
 
 // Validate checks the report on its own.
@@ -118,19 +114,6 @@ type Intake struct {
 // returns the stored case instead of a second one; open cases of the same
 // subcategory nearby are returned as likely duplicates.
 func (s *Service) File(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
-	r.viaOpen311 = false
-	return s.file(ctx, actor, r)
-}
-
-// FileOpen311 is File for a request that came through the Open311
-// GeoReport endpoint, whose client holds an API key: the only way a case
-// is recorded as from the open311 channel.
-func (s *Service) FileOpen311(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
-	r.Channel, r.viaOpen311 = ChannelOpen311, true
-	return s.file(ctx, actor, r)
-}
-
-func (s *Service) file(ctx context.Context, actor auth.Actor, r Report) (Intake, error) {
 	p, err := s.prepare(actor, r)
 	if err != nil {
 		return Intake{}, err
@@ -178,7 +161,9 @@ func (s *Service) prepare(actor auth.Actor, r Report) (prepared, error) {
 	if err := s.checkPhotos(r.Photos); err != nil {
 		return prepared{}, err
 	}
-	if r.Channel == ChannelOpen311 && !r.viaOpen311 {
+	// The open311 channel is what came through the GeoReport endpoint with
+	// an API key (the handler marks its actor), never a claim.
+	if r.Channel == ChannelOpen311 && actor.Via != ViaOpen311 {
 		return prepared{}, &errs.Error{Code: errs.Forbidden, Field: "channel", Key: "err.cases.channel_open311"}
 	}
 	allowed := false

@@ -311,7 +311,7 @@ func (s *Service) apply(ctx context.Context, tx *store.Tx, actor auth.Actor, c *
 		// Back to the dispatcher, who must send it on; the chain of
 		// transfers stays in the history with its reasons.
 		to, unitID = Accepted, c.LeadUnitID
-		data = fmt.Sprintf(`{"from_unit":%q,"to_unit":"","suggested_unit":%q}`, c.LeadUnitID, su.ID)
+		data = transferData(c.LeadUnitID, "", su.ID)
 		c.DispatchDue = s.cal.AddWorkHours(now, s.cfg.DispatchHours)
 		u.set("lead_unit_id", "")
 		u.set("dispatch_due", store.FormatTime(c.DispatchDue))
@@ -493,6 +493,11 @@ func (s *Service) escalateAt(due time.Time) time.Time {
 	return s.cal.AddWorkdays(due, s.cfg.EscalateDays)
 }
 
-func transferData(from, to string) string {
+// transferData records a transfer between units; a return names, instead
+// of where the case goes (the dispatcher), the unit it said should have it.
+func transferData(from, to string, suggested ...string) string {
+	if len(suggested) > 0 {
+		return fmt.Sprintf(`{"from_unit":%q,"to_unit":%q,"suggested_unit":%q}`, from, to, suggested[0])
+	}
 	return fmt.Sprintf(`{"from_unit":%q,"to_unit":%q}`, from, to)
 }

@@ -77,7 +77,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 		h.errors(w, r, f, http.StatusForbidden, msgAPIKeyInvalid.in(lang))
 		return
 	}
-	actor.Via = "open311"
+	actor.Via = cases.ViaOpen311
 	if !h.jurisdictionOK(w, r, f, form.Get("jurisdiction_id")) {
 		return
 	}
@@ -158,7 +158,7 @@ func (h *Handler) postRequest(w http.ResponseWriter, r *http.Request, f format) 
 	}
 	// email, device_id and account_id have no place in a case: they are
 	// neither stored nor echoed.
-	in, err := h.cases.FileOpen311(ctx, actor, rep)
+	in, err := h.cases.File(ctx, actor, rep)
 	if err != nil {
 		h.fail(w, r, f, err)
 		return
