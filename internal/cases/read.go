@@ -238,26 +238,33 @@ func (s *Service) Follow(ctx context.Context, no, token string) (Case, []Event, 
 	return c, evs, err
 }
 
+// eventColumns and scanEvent read a history row; caseEvent is one with the
+// case it belongs to.
+const eventColumns = "case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data"
+
+type caseEvent struct {
+	caseID string
+	Event
+}
+
+func scanEvent(r interface{ Scan(...any) error }) (caseEvent, error) {
+	var e caseEvent
+	var at string
+	err := r.Scan(&e.caseID, &e.Seq, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.FromStatus, &e.ToStatus, &e.UnitID, &e.Note, &e.Data)
+	e.At, _ = store.ParseTime(at)
+	return e, err
+}
+
+// events is one case's history, each step with the photos it added.
 func events(ctx context.Context, tx *store.Tx, id string) ([]Event, error) {
-	rows, err := tx.Query(ctx, "SELECT seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data FROM case_events WHERE case_id = ? ORDER BY seq", id)
+	rows, err := store.All(ctx, tx, scanEvent, "SELECT "+eventColumns+" FROM case_events WHERE case_id = ? ORDER BY seq", id)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
-		var at string
-		if err := rows.Scan(&e.Seq, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.FromStatus, &e.ToStatus, &e.UnitID, &e.Note, &e.Data); err != nil {
-			return nil, err
-		}
-		e.At, _ = store.ParseTime(at)
-		out = append(out, e)
+	out := make([]Event, len(rows))
+	for i, e := range rows {
+		out[i] = e.Event
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	rows.Close()
 	return out, stepPhotos(ctx, tx, id, out)
 }
 
@@ -318,24 +325,12 @@ func (s *Service) Histories(ctx context.Context, actor auth.Actor, cs []Case) (m
 			for j, c := range part {
 				args[j] = c.ID
 			}
-			rows, err := tx.Query(ctx, "SELECT case_id, seq, at, actor_id, actor, role, action, from_status, to_status, unit_id, note, data FROM case_events WHERE case_id IN (?"+
-				strings.Repeat(", ?", len(part)-1)+") ORDER BY case_id, seq", args...)
+			rows, err := store.All(ctx, tx, scanEvent, "SELECT "+eventColumns+" FROM case_events WHERE case_id IN (?"+strings.Repeat(", ?", len(part)-1)+") ORDER BY case_id, seq", args...)
 			if err != nil {
 				return err
 			}
-			for rows.Next() {
-				var id, at string
-				var e Event
-				if err := rows.Scan(&id, &e.Seq, &at, &e.ActorID, &e.Actor, &e.Role, &e.Action, &e.FromStatus, &e.ToStatus, &e.UnitID, &e.Note, &e.Data); err != nil {
-					rows.Close()
-					return err
-				}
-				e.At, _ = store.ParseTime(at)
-				out[id] = append(out[id], e)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
+			for _, e := range rows {
+				out[e.caseID] = append(out[e.caseID], e.Event)
 			}
 		}
 		return nil
