@@ -55,6 +55,16 @@ func (d Dialect) Rebind(q string) string {
 	return b.String()
 }
 
+// ForShare is the suffix for a SELECT that keeps a row from being locked
+// FOR UPDATE until the transaction ends, while other sharers go on (as
+// ForUpdate, nothing on SQLite).
+func (d Dialect) ForShare() string {
+	if d == Postgres {
+		return " FOR SHARE"
+	}
+	return ""
+}
+
 // ForUpdate is the row-locking suffix for a SELECT that must serialise
 // writers. SQLite serialises all writers already (one writer connection).
 func (d Dialect) ForUpdate() string {

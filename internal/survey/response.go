@@ -111,6 +111,12 @@ func (s *Service) Submit(ctx context.Context, actor auth.Actor, id string, sub S
 	day := rec.SubmittedAt.In(beijing).Format("2006-01-02")
 	choices := choiceRows(q.Schema, clean)
 	err = s.db.Write(ctx, func(tx *store.Tx) error {
+		// Responses share the questionnaire row; setting a quota takes it
+		// alone, so it counts no response that is still on its way.
+		var one int
+		if err := tx.QueryRow(ctx, "SELECT 1 FROM questionnaires WHERE id = ?"+tx.Dialect().ForShare(), id).Scan(&one); err != nil {
+			return err
+		}
 		var old, oldAt, oldBy string
 		err := tx.QueryRow(ctx, `SELECT id, submitted_at, COALESCE(respondent_id, '') FROM responses WHERE questionnaire_id = ? AND idem_key = ?`, id, sub.Key).Scan(&old, &oldAt, &oldBy)
 		if err == nil {

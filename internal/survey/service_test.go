@@ -255,3 +255,53 @@ func TestCampaignCannotOpenAQuestionnaireAbove(t *testing.T) {
 		}
 	})
 }
+
+// TestQuotaSetWhileResponsesArrive: a quota set while responses for its
+// region are being stored counts every one of them, on both databases.
+func TestQuotaSetWhileResponsesArrive(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		svc, official := setup(t, db)
+		ctx := context.Background()
+		q, err := svc.Create(ctx, official, survey.NewQuestionnaire{Schema: festival(), Mode: survey.Anonymous, RegionCode: regiontest.City})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.SetStatus(ctx, official, q.ID, "open"); err != nil {
+			t.Fatal(err)
+		}
+		const n = 120
+		var wg sync.WaitGroup
+		var stored sync.Map
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := svc.Submit(ctx, auth.Actor{}, q.ID, survey.Submission{Key: fmt.Sprintf("race-%d", i), RegionCode: regiontest.VillB1a, Answers: map[string]any{"visited": "no"}}); err == nil {
+					stored.Store(i, true)
+				}
+			}()
+			if i == n/3 || i == 2*n/3 {
+				// A quota set twice in the middle of the stream.
+				if _, err := svc.SetQuota(ctx, official, q.ID, regiontest.CountyB, 1_000_000); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		wg.Wait()
+		got, err := svc.Get(ctx, official, q.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		count := 0
+		stored.Range(func(any, any) bool { count++; return true })
+		var used int64 = -1
+		for _, qu := range got.Quotas {
+			if qu.RegionCode == regiontest.CountyB {
+				used = qu.Used
+			}
+		}
+		if used != int64(count) {
+			t.Fatalf("the quota counts %d responses, %d were stored", used, count)
+		}
+	})
+}

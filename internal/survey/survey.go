@@ -307,6 +307,12 @@ func (s *Service) SetQuota(ctx context.Context, actor auth.Actor, id, regionCode
 		if quota == 0 {
 			_, err = tx.Exec(ctx, `DELETE FROM questionnaire_quotas WHERE questionnaire_id = ? AND region_code = ?`, id, r.Code)
 		} else {
+			// Wait for the responses being stored, and hold new ones back,
+			// so the count below is the quota's true start (see Submit).
+			var one int
+			if err := tx.QueryRow(ctx, "SELECT 1 FROM questionnaires WHERE id = ?"+tx.Dialect().ForUpdate(), id).Scan(&one); err != nil {
+				return err
+			}
 			var used int64
 			if err := tx.QueryRow(ctx, `SELECT count(*) FROM responses WHERE questionnaire_id = ? AND region_path LIKE ?`, id, r.Path+"%").Scan(&used); err != nil {
 				return err
