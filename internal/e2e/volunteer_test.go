@@ -227,3 +227,34 @@ func TestVolunteerJourney(t *testing.T) {
 		noPageErrors(b)
 	}
 }
+
+// Journey: a county official registers a team with its leader from the
+// volunteers page on a desktop; a leader named wrong is refused by the
+// field first, and nothing typed is lost.
+func TestOfficialRegistersATeam(t *testing.T) {
+	b := newBrowser(t, desktop)
+	b.mustLogin("demo_county")
+	b.open("/volunteers")
+	name := fmt.Sprintf("应急救援队%d", time.Now().UnixNano()%100000)
+	b.typeIn(`#team-name`, name)
+	b.typeIn(`#team-leader`, "no_such_leader")
+	b.load("create the team", chromedp.Click(chromedp.CSS(testid("create-team")), chromedp.NodeVisible))
+	if msg := b.text(testid("leader-error")); !strings.Contains(msg, "no_such_leader") {
+		t.Errorf("the leader field says %q", msg)
+	}
+	if got := eval[string](b, "the typed name", `document.querySelector('#team-name').value`); got != name {
+		t.Errorf("the team name %q was not kept", got)
+	}
+	b.do("clear the leader", chromedp.Clear(chromedp.CSS(`#team-leader`)))
+	b.typeIn(`#team-leader`, "demo_teamlead")
+	b.choose(`#team-skill`, "rescue")
+	b.load("create the team", chromedp.Click(chromedp.CSS(testid("create-team")), chromedp.NodeVisible))
+	listed := false
+	for _, li := range eval[[]string](b, "teams", `[...document.querySelectorAll('[data-testid="team"]')].map(li => li.textContent)`) {
+		listed = listed || strings.Contains(li, name) && strings.Contains(li, "救援")
+	}
+	if !listed {
+		t.Errorf("the new team %s is not listed with its skill", name)
+	}
+	b.shot("volunteers-organise-desktop")
+}

@@ -266,3 +266,21 @@ func (s *Service) CreateProject(ctx context.Context, actor auth.Actor, p Project
 	})
 	return p, err
 }
+
+// Projects lists the projects of regions in the subtree at path, newest
+// first.
+func (s *Service) Projects(ctx context.Context, path string) ([]Project, error) {
+	var out []Project
+	err := s.db.Read(ctx, func(tx *store.Tx) error {
+		found, err := store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Project, error) {
+			var p Project
+			var at string
+			err := r.Scan(&p.ID, &p.RegionCode, &p.TeamID, &p.Name, &p.Description, &at)
+			p.CreatedAt, _ = store.ParseTime(at)
+			return p, err
+		}, `SELECT id, region_code, team_id, name, description, created_at FROM projects WHERE region_path LIKE ? ORDER BY created_at DESC, id LIMIT 500`, path+"%")
+		out = found
+		return err
+	})
+	return out, err
+}

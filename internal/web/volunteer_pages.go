@@ -15,6 +15,7 @@ import (
 	"civicgrid/internal/ledger"
 	"civicgrid/internal/market"
 	"civicgrid/internal/qrcode"
+	"civicgrid/internal/region"
 	"civicgrid/internal/volunteer"
 )
 
@@ -825,6 +826,10 @@ func (s *Server) settleOrder(w http.ResponseWriter, r *http.Request) {
 type volunteersData struct {
 	Volunteers []volunteer.Volunteer
 	Teams      []volunteer.Team
+	Brands     []volunteer.Brand
+	Projects   []projectRow
+	Counties   []fieldOption // where a brand may be registered
+	Places     []fieldOption // where a team or project may be: counties and towns in scope
 	Skills     []string
 	Skill      string
 	Next       string
@@ -849,7 +854,106 @@ func (s *Server) volunteersData(r *http.Request, p *Page) (*volunteersData, erro
 	if d.Teams, err = s.vol.Teams(r.Context(), p.Actor.RegionPath); err != nil {
 		return nil, err
 	}
+	if d.Brands, err = s.vol.Brands(r.Context(), p.Actor.RegionPath); err != nil {
+		return nil, err
+	}
+	projects, err := s.vol.Projects(r.Context(), p.Actor.RegionPath)
+	if err != nil {
+		return nil, err
+	}
+	teamNames := map[string]string{}
+	for _, t := range d.Teams {
+		teamNames[t.ID] = t.Name
+	}
+	for _, pr := range projects {
+		row := projectRow{Project: pr, Team: teamNames[pr.TeamID]}
+		if n, ok := s.regions.Lookup(pr.RegionCode); ok {
+			row.Place = n.Name
+		}
+		d.Projects = append(d.Projects, row)
+	}
+	// Counties and towns of the viewer's area, for the forms below.
+	if root, ok := s.regions.Tree().Get(p.Actor.RegionCode); ok {
+		var walk func(n *region.Node)
+		walk = func(n *region.Node) {
+			if n.Level == region.County || n.Level == region.Town {
+				d.Places = append(d.Places, fieldOption{Value: n.Code, Label: n.Name, Selected: n.Code == p.Form["region_code"]})
+				if n.Level == region.County {
+					d.Counties = append(d.Counties, fieldOption{Value: n.Code, Label: n.Name, Selected: n.Code == p.Form["region_code"]})
+				}
+			}
+			if n.Level.Depth() < region.Town.Depth() {
+				for _, c := range n.Children {
+					walk(c)
+				}
+			}
+		}
+		walk(root)
+	}
 	return d, nil
+}
+
+// projectRow is a project with the names of its team and place.
+type projectRow struct {
+	volunteer.Project
+	Team, Place string
+}
+
+// createBrand, createTeam and createProject register a county brand, a
+// team and a project from the volunteers page; a refusal shows the page
+// again with the message by the field and what was typed.
+func (s *Server) createBrand(w http.ResponseWriter, r *http.Request) {
+	a, _ := auth.FromContext(r.Context())
+	b, err := s.vol.CreateBrand(r.Context(), a, r.PostFormValue("region_code"), r.PostFormValue("parent_id"), r.PostFormValue("name"))
+	s.afterOrganising(w, r, "brand", b.Name, err)
+}
+
+func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
+	a, _ := auth.FromContext(r.Context())
+	in := volunteer.NewTeam{RegionCode: r.PostFormValue("region_code"), Name: r.PostFormValue("name"), BrandID: r.PostFormValue("brand_id"), Skill: r.PostFormValue("skill")}
+	var err error
+	if leader := strings.TrimSpace(r.PostFormValue("leader")); leader != "" {
+		// The leader is an account of the viewer's area, named by username.
+		u, lerr := s.accounts.ByUsername(r.Context(), leader)
+		if lerr != nil || !a.InScope(u.RegionPath) {
+			err = errs.Field("leader", "err.volunteer.leader_unknown", leader)
+		}
+		in.LeaderUserID = u.ID
+	}
+	var t volunteer.Team
+	if err == nil {
+		t, err = s.vol.CreateTeam(r.Context(), a, in)
+	}
+	s.afterOrganising(w, r, "team", t.Name, err)
+}
+
+func (s *Server) createProject(w http.ResponseWriter, r *http.Request) {
+	a, _ := auth.FromContext(r.Context())
+	pr, err := s.vol.CreateProject(r.Context(), a, volunteer.Project{RegionCode: r.PostFormValue("region_code"), TeamID: r.PostFormValue("team_id"),
+		Name: r.PostFormValue("name"), Description: r.PostFormValue("description")})
+	s.afterOrganising(w, r, "project", pr.Name, err)
+}
+
+func (s *Server) afterOrganising(w http.ResponseWriter, r *http.Request, what, name string, err error) {
+	if err == nil {
+		http.Redirect(w, r, "/volunteers?created="+what+"&name="+url.QueryEscape(name)+"#organise", http.StatusSeeOther)
+		return
+	}
+	p := s.page(r, "", "volunteers", nil)
+	p.Title = p.T("vol.register_title")
+	p.Form = map[string]string{"form": what}
+	for k, v := range r.PostForm {
+		if k != "csrf" && len(v) > 0 {
+			p.Form[k] = v[0]
+		}
+	}
+	d, derr := s.volunteersData(r, p)
+	if derr != nil {
+		s.errorPage(w, r, derr)
+		return
+	}
+	p.Data = d
+	s.formFail(w, r, p, "volunteers", err)
 }
 
 func (s *Server) volunteersPage(w http.ResponseWriter, r *http.Request) {
@@ -862,6 +966,9 @@ func (s *Server) volunteersPage(w http.ResponseWriter, r *http.Request) {
 	}
 	if n := r.URL.Query().Get("imported"); n != "" {
 		p.Notice = p.T("vol.imported", n)
+	}
+	if what := r.URL.Query().Get("created"); what == "brand" || what == "team" || what == "project" {
+		p.Notice = p.T("vol.created_"+what, r.URL.Query().Get("name"))
 	}
 	p.Data = d
 	s.render(w, r, http.StatusOK, "volunteers", p)
