@@ -22,7 +22,7 @@ const usage = `civicgrid — 基层治理平台 (grassroots governance platform)
 
 Usage:
   civicgrid serve   [--addr HOST:PORT] [--data DIR] [--db URL] [--demo] [--tile-url URL]
-                    [--remind 4h] [--escalate-days 1] [--duplicate-radius M] [--duplicate-window 72h]
+                    [--remind 4h] [--escalate-days 1] [--duplicate-radius M] [--duplicate-window 72h] [--points-valid MONTHS]
   civicgrid migrate [--data DIR] [--db URL]
   civicgrid demo    [--data DIR] [--db URL]
   civicgrid user add --username U --password P --role ROLE --region CODE [--name N] [--unit U] [--phone P]
@@ -199,7 +199,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	escalate := fs.Int("escalate-days", def.EscalateDays, "escalate (督办) an overdue stage after this many working days [CIVICGRID_ESCALATE_DAYS]")
 	dupRadius := fs.Float64("duplicate-radius", def.DuplicateRadiusM, "offer open cases of the same subcategory within this many metres as likely duplicates [CIVICGRID_DUPLICATE_RADIUS]")
 	dupWindow := fs.Duration("duplicate-window", def.DuplicateWindow, "… reported within this long before [CIVICGRID_DUPLICATE_WINDOW]")
-	if err := envFlags(fs, map[string]string{"remind": "REMIND", "escalate-days": "ESCALATE_DAYS", "duplicate-radius": "DUPLICATE_RADIUS", "duplicate-window": "DUPLICATE_WINDOW"}); err != nil {
+	pointsValid := fs.Int("points-valid", 0, "months earned points stay valid, oldest spent first; 0 = they never expire [CIVICGRID_POINTS_VALID]")
+	if err := envFlags(fs, map[string]string{"remind": "REMIND", "escalate-days": "ESCALATE_DAYS", "duplicate-radius": "DUPLICATE_RADIUS", "duplicate-window": "DUPLICATE_WINDOW", "points-valid": "POINTS_VALID"}); err != nil {
 		return err
 	}
 	m, err := open(ctx, fs, &c, args, stderr, func(cfg *app.Config) {
@@ -207,6 +208,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cc := def
 		cc.RemindBefore, cc.EscalateDays, cc.DuplicateRadiusM, cc.DuplicateWindow = *remind, *escalate, *dupRadius, *dupWindow
 		cfg.Cases = &cc
+		cfg.PointsValidMonths = *pointsValid
 	})
 	if err != nil {
 		return err

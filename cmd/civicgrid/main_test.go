@@ -129,6 +129,7 @@ func TestServeRefusesOutOfRangeDeadlines(t *testing.T) {
 		{"--escalate-days", "0", "escalate"},
 		{"--duplicate-radius", "5000", "duplicate radius"},
 		{"--duplicate-window", "10m", "duplicate window"},
+		{"--points-valid", "-1", "points valid"},
 	} {
 		_, _, err := runCmd(t, "serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", tc.flag, tc.value)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -56,6 +56,8 @@ type Config struct {
 	// Cases are the deadline and duplicate settings (cases.DefaultConfig,
 	// Shandong's hotline rules, when nil).
 	Cases *cases.Config
+	// PointsValidMonths is how long earned points stay valid; 0 = forever.
+	PointsValidMonths int
 }
 
 // Main is a running (or ready-to-run) civicgrid.
@@ -177,6 +179,9 @@ func (m *Main) Open(ctx context.Context) error {
 	if err := caseCfg.Validate(); err != nil {
 		return err
 	}
+	if v := m.Config.PointsValidMonths; v < 0 || v > 120 {
+		return fmt.Errorf("points valid: %d months is out of range (0 = never expire, at most 120)", v)
+	}
 	m.Cases = cases.New(db, m.Regions, m.Regions, m.Holidays, keys, caseCfg, func(id, path string) {
 		m.Live.Publish(live.Event{Topic: "case", ID: id, Path: path})
 	})
@@ -209,7 +214,7 @@ func (m *Main) Open(ctx context.Context) error {
 	// Loading parses every boundary once; hand the garbage back to the OS
 	// so a long-running server's RSS reflects what it keeps (the tree).
 	debug.FreeOSMemory()
-	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo},
+	m.Web, err = web.New(web.Config{Version: Version, TileURL: m.Config.TileURL, TileAttribution: m.Config.TileAttribution, Demo: m.Config.Demo, PointsValidMonths: m.Config.PointsValidMonths},
 		web.Deps{DB: db, Catalog: m.Catalog, Regions: m.Regions, Accounts: m.Accounts, People: m.People, Cases: m.Cases, Live: m.Live, Photos: m.Photos, Logger: m.Logger,
 			Volunteers: m.Vol, Ledger: m.Ledger, Markets: m.Markets, Surveys: m.Surveys, Suggestions: m.Suggestions, Holidays: m.Holidays})
 	return err
@@ -274,6 +279,15 @@ func (m *Main) Serve(ctx context.Context) error {
 	m.Cases.StartBatching(schedCtx, 256)
 	go m.Cases.Run(schedCtx, time.Minute, func(f string, a ...any) { m.Logger.Info(fmt.Sprintf(f, a...)) })
 	go m.periodically(schedCtx, time.Minute, "expire orders", m.expireOrders)
+	if months := m.Config.PointsValidMonths; months > 0 {
+		go m.periodically(schedCtx, time.Hour, "expire points", func(ctx context.Context) error {
+			w, n, err := m.Ledger.ExpireDue(ctx, time.Now().AddDate(0, -months, 0))
+			if n > 0 {
+				m.Logger.Info("points expired", "wallets", w, "points", n)
+			}
+			return err
+		})
+	}
 	// A year imported from the command line while the server runs is used
 	// without a restart (an import through the API takes effect at once).
 	go m.periodically(schedCtx, 5*time.Minute, "reload the holiday calendar", m.Holidays.Reload)

@@ -418,3 +418,63 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Fatalf("tampering not found: %+v", r.Problems)
 	}
 }
+
+// TestPointsExpireOldestFirst: points expire so long after they were
+// earned, the oldest first: what was spent or is held for an order counts
+// against the oldest points, newer points stay, running again moves
+// nothing twice, and the books still balance.
+func TestPointsExpireOldestFirst(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		regiontest.Load(t, db)
+		ctx := context.Background()
+		clock := time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		issuer, w := books(t, db, 3)
+		svc := ledger.NewService(db)
+		at := func(d time.Time, n ledger.NewTransfer) {
+			t.Helper()
+			clock = d
+			if _, _, err := post(db, n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		jan, mar, jun := clock, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
+		// w0 earns 100 in January, spends 30 in March, earns 50 in June.
+		at(jan, ledger.NewTransfer{Key: "e1", Debit: issuer, Credit: w[0], Amount: 100, Reason: ledger.ReasonHours})
+		at(mar, ledger.NewTransfer{Key: "s1", Debit: w[0], Credit: w[2], Amount: 30, Reason: ledger.ReasonRedeem})
+		at(jun, ledger.NewTransfer{Key: "e2", Debit: issuer, Credit: w[0], Amount: 50, Reason: ledger.ReasonHours})
+		// w1 earns 40 in January and holds 25 of it for an order.
+		at(jan, ledger.NewTransfer{Key: "e3", Debit: issuer, Credit: w[1], Amount: 40, Reason: ledger.ReasonHours})
+		if err := db.Write(ctx, func(tx *store.Tx) error {
+			_, err := ledger.PlaceHold(ctx, tx, ledger.NewHold{Key: "order:x", Account: w[1], Credit: w[2], Amount: 25, Reason: ledger.ReasonRedeem, ExpiresAt: jun.AddDate(1, 0, 0)})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// A year on, the January points are due: 70 of w0's, 15 of w1's (its
+		// held 25 stay for the order); w0's June points are not.
+		clock = time.Date(2026, 2, 1, 9, 0, 0, 0, time.UTC)
+		cutoff := clock.AddDate(-1, 0, 0)
+		if n, err := svc.ExpiringBy(ctx, w[0], cutoff); err != nil || n != 70 {
+			t.Fatalf("expiring in w0: %d %v, want 70", n, err)
+		}
+		wallets, points, err := svc.ExpireDue(ctx, cutoff)
+		if err != nil || wallets != 2 || points != 85 {
+			t.Fatalf("expired %d wallets, %d points (%v); want 2 wallets, 85 points", wallets, points, err)
+		}
+		if b := balance(t, db, w[0]); b.Balance != 50 {
+			t.Errorf("w0 keeps %d, want its 50 June points", b.Balance)
+		}
+		if b := balance(t, db, w[1]); b.Balance != 25 || b.Held != 25 {
+			t.Errorf("w1: balance %d, held %d; want the 25 held for the order", b.Balance, b.Held)
+		}
+		if wallets, points, err := svc.ExpireDue(ctx, cutoff); err != nil || wallets != 0 || points != 0 {
+			t.Fatalf("a second run expired %d wallets, %d points (%v)", wallets, points, err)
+		}
+		mustVerify(t, db)
+		// Nothing of June's is due until next June.
+		if n, _ := svc.ExpiringBy(ctx, w[0], time.Date(2025, 5, 31, 0, 0, 0, 0, time.UTC)); n != 0 {
+			t.Errorf("%d of w0's June points counted as due before June", n)
+		}
+	})
+}

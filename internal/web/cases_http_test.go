@@ -578,3 +578,13 @@ func TestOpen311MediaURLOnTheCasePage(t *testing.T) {
 		t.Error("the reporter is shown the media link block meant for staff")
 	}
 }
+
+// TestWalletSaysHowLongPointsLast: with a validity set, the wallet says
+// how long points last (and, when some do within 30 days, how many).
+func TestWalletSaysHowLongPointsLast(t *testing.T) {
+	e := sharedEnv(t)
+	page := string(e.login(t, "demo_volunteer").get("/wallet").want(http.StatusOK).Body)
+	if !strings.Contains(page, `data-testid="points-validity"`) || !strings.Contains(page, "积分自获得起 24 个月内有效") {
+		t.Error("the wallet does not say how long points stay valid")
+	}
+}

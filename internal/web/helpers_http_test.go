@@ -76,7 +76,7 @@ type env struct {
 func startEnv(dataDir, dbURL string) (*env, error) {
 	ctx := context.Background()
 	logs := &syncBuffer{}
-	m := app.NewMain(app.Config{DataDir: dataDir, DBURL: dbURL, Demo: true, Out: logs})
+	m := app.NewMain(app.Config{DataDir: dataDir, DBURL: dbURL, Demo: true, Out: logs, PointsValidMonths: 24})
 	if err := m.Open(ctx); err != nil {
 		m.Close()
 		return nil, err

@@ -47,6 +47,9 @@ type Config struct {
 	TileAttribution string
 	// Demo shows the demo-accounts hint on the login page.
 	Demo bool
+	// PointsValidMonths is how long points stay valid (0 = forever); the
+	// wallet says what will expire within 30 days.
+	PointsValidMonths int
 }
 
 // Server holds the services and renders pages.

@@ -622,6 +622,8 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) {
 
 type walletData struct {
 	Code      string // for counter sales, valid a few minutes
+	Expiring  int64  // points that expire within 30 days, when points expire
+	ValidFor  int    // months points stay valid (0 = forever)
 	Account   ledger.Account
 	Holds     []ledger.Hold
 	Movements []movementRow
@@ -646,7 +648,14 @@ func (s *Server) walletPage(w http.ResponseWriter, r *http.Request) {
 		s.errorPage(w, r, err)
 		return
 	}
-	d := &walletData{Account: acc, Holds: holds, Code: s.markets.CounterCode(p.Actor.UserID, time.Now())}
+	d := &walletData{Account: acc, Holds: holds, Code: s.markets.CounterCode(p.Actor.UserID, time.Now()), ValidFor: s.cfg.PointsValidMonths}
+	if months := s.cfg.PointsValidMonths; months > 0 {
+		// What a cutoff 30 days from now will have reached.
+		if d.Expiring, err = s.ledger.ExpiringBy(r.Context(), acc.ID, time.Now().AddDate(0, -months, 30)); err != nil {
+			s.errorPage(w, r, err)
+			return
+		}
+	}
 	for _, m := range ms {
 		cp := m.Counterparty
 		if m.CounterKind == ledger.Issuer {
