@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"time"
@@ -33,9 +34,14 @@ func expirable(ctx context.Context, tx *store.Tx, wallet string, cutoff time.Tim
 }
 
 // ExpireWallet moves a wallet's points earned before cutoff and still
-// unspent to its region's expiry account. The key names the wallet and the
-// cutoff's day, so running it again that day moves nothing twice.
+// unspent to its region's expiry account. The wallet row is locked first
+// (on PostgreSQL; SQLite has one writer), so two servers running the job
+// cannot both count the same points: the second finds them gone.
 func ExpireWallet(ctx context.Context, tx *store.Tx, wallet string, cutoff time.Time) (int64, error) {
+	var one int
+	if err := tx.QueryRow(ctx, "SELECT 1 FROM ledger_accounts WHERE id = ?"+tx.Dialect().ForUpdate(), wallet).Scan(&one); err != nil {
+		return 0, err
+	}
 	n, err := expirable(ctx, tx, wallet, cutoff)
 	if err != nil || n == 0 {
 		return 0, err
@@ -48,9 +54,9 @@ func ExpireWallet(ctx context.Context, tx *store.Tx, wallet string, cutoff time.
 	if err != nil {
 		return 0, err
 	}
-	day := cutoff.In(beijing).Format("2006-01-02")
-	_, replay, err := Post(ctx, tx, NewTransfer{Key: fmt.Sprintf("expire:%s:%s", wallet, day), Debit: wallet, Credit: sink, Amount: n, Reason: ReasonExpiry,
-		Memo: "earned before " + day}, "system")
+	at := store.FormatTime(cutoff)
+	_, replay, err := Post(ctx, tx, NewTransfer{Key: fmt.Sprintf("expire:%s:%s", wallet, at), Debit: wallet, Credit: sink, Amount: n, Reason: ReasonExpiry,
+		Memo: "earned before " + cutoff.In(beijing).Format("2006-01-02 15:04")}, "system")
 	if err != nil || replay {
 		return 0, err
 	}
@@ -88,6 +94,8 @@ func (s *Service) ExpireDue(ctx context.Context, cutoff time.Time) (wallets int,
 	if err != nil {
 		return 0, 0, err
 	}
+	// One wallet that fails does not keep the others' points from expiring.
+	var firstErr error
 	for _, id := range ids {
 		var n int64
 		err := Retry(ctx, s.db, func(tx *store.Tx) error {
@@ -96,12 +104,13 @@ func (s *Service) ExpireDue(ctx context.Context, cutoff time.Time) (wallets int,
 			return err
 		})
 		if err != nil {
-			return wallets, points, err
+			firstErr = cmp.Or(firstErr, err)
+			continue
 		}
 		if n > 0 {
 			wallets++
 			points += n
 		}
 	}
-	return wallets, points, nil
+	return wallets, points, firstErr
 }

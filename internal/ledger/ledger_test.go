@@ -471,6 +471,31 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 		if wallets, points, err := svc.ExpireDue(ctx, cutoff); err != nil || wallets != 0 || points != 0 {
 			t.Fatalf("a second run expired %d wallets, %d points (%v)", wallets, points, err)
 		}
+		// Two runs at once, with cutoffs a minute apart (two servers): the
+		// points go once.
+		at(jun.AddDate(0, 0, 1), ledger.NewTransfer{Key: "e4", Debit: issuer, Credit: w[0], Amount: 20, Reason: ledger.ReasonHours})
+		clock = time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
+		var wg sync.WaitGroup
+		var total atomic.Int64
+		for i := range 2 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, n, err := svc.ExpireDue(ctx, clock.AddDate(-1, 0, 0).Add(time.Duration(i)*time.Minute))
+				if err != nil {
+					t.Error(err)
+				}
+				total.Add(n)
+			}()
+		}
+		wg.Wait()
+		// w0's 50 and 20 of June, and the 30 w2 received in March: once.
+		if total.Load() != 100 {
+			t.Errorf("two runs at once expired %d points, want 100 once", total.Load())
+		}
+		if b := balance(t, db, w[0]); b.Balance != 0 {
+			t.Errorf("w0 keeps %d", b.Balance)
+		}
 		mustVerify(t, db)
 		// Nothing of June's is due until next June.
 		if n, _ := svc.ExpiringBy(ctx, w[0], time.Date(2025, 5, 31, 0, 0, 0, 0, time.UTC)); n != 0 {
