@@ -143,9 +143,14 @@ func (s *Service) CreateTeam(ctx context.Context, actor auth.Actor, in NewTeam) 
 			}
 		}
 		if in.LeaderUserID != "" {
-			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM users WHERE id = ?`, in.LeaderUserID).Scan(&n); err != nil || n == 0 {
+			// The leader is an active account of the team's county: a
+			// leader runs the team's activities and projects.
+			var path, status string
+			if err := tx.QueryRow(ctx, `SELECT region_path, status FROM users WHERE id = ?`, in.LeaderUserID).Scan(&path, &status); err != nil {
 				return errs.Field("leader_user_id", "err.not_found")
+			}
+			if status != "active" || !strings.HasPrefix(path, countyOf(r.Path)) {
+				return errs.Field("leader_user_id", "err.volunteer.leader_elsewhere")
 			}
 		}
 		t.CreatedAt = tx.Now()
@@ -256,6 +261,10 @@ func (s *Service) CreateProject(ctx context.Context, actor auth.Actor, p Project
 			if err := canRunTeam(actor, t); err != nil {
 				return err
 			}
+			// A team's project is in the team's area.
+			if !strings.HasPrefix(r.Path, t.RegionPath) {
+				return errs.Field("region_code", "err.volunteer.project_outside_team", t.Name)
+			}
 		} else if err := actor.Authorize(auth.VolunteerManage, r.Path); err != nil {
 			return err
 		}
@@ -283,4 +292,14 @@ func (s *Service) Projects(ctx context.Context, path string) ([]Project, error) 
 		return err
 	})
 	return out, err
+}
+
+// countyOf is the county part of a region path ("/city/county/…" →
+// "/city/county/"); a city path stays as it is.
+func countyOf(path string) string {
+	parts := strings.SplitN(strings.Trim(path, "/"), "/", 3)
+	if len(parts) < 2 {
+		return path
+	}
+	return "/" + parts[0] + "/" + parts[1] + "/"
 }

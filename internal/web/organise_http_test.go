@@ -74,6 +74,21 @@ func TestBrandsTeamsProjectsFromThePage(t *testing.T) {
 	if r.Status != http.StatusBadRequest || !strings.Contains(string(r.Body), "镇品牌"+tag) {
 		t.Errorf("a brand in a town: %d", r.Status)
 	}
+	// A project of this county's team cannot be placed in another county.
+	if r := post("/volunteers/projects", url.Values{"region_code": {"371721"}, "name": {"越界项目" + tag}, "team_id": {team}}); r.Status == http.StatusSeeOther {
+		t.Error("a project of a 单县 team was placed in 曹县")
+	}
+	if p := e.as(t, "demo_teamlead").postJSON("/api/v1/projects", map[string]any{"region_code": "371721", "name": "越界" + tag, "team_id": team}).wantProblem(http.StatusBadRequest, "invalid"); p.Field != "region_code" {
+		t.Errorf("the leader placing a project in another county: field %q", p.Field)
+	}
+	// A leader from another county is refused, through the API too.
+	var other struct {
+		ID string `json:"id"`
+	}
+	e.as(t, "demo_city").postJSON("/api/v1/accounts", map[string]any{"username": "caoxian" + tag, "password": "Heze@2025-x", "role": "volunteer", "region_code": "371721"}).want(http.StatusCreated).decode(&other)
+	if p := e.as(t, "demo_city").postJSON("/api/v1/teams", map[string]any{"region_code": "371722", "name": "跨县" + tag, "leader_user_id": other.ID}).wantProblem(http.StatusBadRequest, "invalid"); p.Field != "leader_user_id" {
+		t.Errorf("a leader from another county: field %q", p.Field)
+	}
 	// Outside the official's county: refused.
 	if r := post("/volunteers/teams", url.Values{"region_code": {"371721"}, "name": {"外县" + tag}}); r.Status != http.StatusForbidden {
 		t.Errorf("a team in another county: %d", r.Status)

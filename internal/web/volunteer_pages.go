@@ -922,9 +922,10 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 	in := volunteer.NewTeam{RegionCode: r.PostFormValue("region_code"), Name: r.PostFormValue("name"), BrandID: r.PostFormValue("brand_id"), Skill: r.PostFormValue("skill")}
 	var err error
 	if leader := strings.TrimSpace(r.PostFormValue("leader")); leader != "" {
-		// The leader is an account of the viewer's area, named by username.
+		// Named by username; CreateTeam checks the account is of the
+		// team's county.
 		u, lerr := s.accounts.ByUsername(r.Context(), leader)
-		if lerr != nil || !a.InScope(u.RegionPath) {
+		if lerr != nil {
 			err = errs.Field("leader", "err.volunteer.leader_unknown", leader)
 		}
 		in.LeaderUserID = u.ID
@@ -932,6 +933,9 @@ func (s *Server) createTeam(w http.ResponseWriter, r *http.Request) {
 	var t volunteer.Team
 	if err == nil {
 		t, err = s.vol.CreateTeam(r.Context(), a, in)
+		if e := errs.As(err); e.Field == "leader_user_id" {
+			err = errs.Field("leader", "err.volunteer.leader_unknown", r.PostFormValue("leader"))
+		}
 	}
 	s.afterOrganising(w, r, "team", t.Name, err)
 }
