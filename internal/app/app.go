@@ -281,7 +281,7 @@ func (m *Main) Serve(ctx context.Context) error {
 	go m.periodically(schedCtx, time.Minute, "expire orders", m.expireOrders)
 	if months := m.Config.PointsValidMonths; months > 0 {
 		go m.periodically(schedCtx, time.Hour, "expire points", func(ctx context.Context) error {
-			w, n, err := m.Ledger.ExpireDue(ctx, time.Now().AddDate(0, -months, 0))
+			w, n, err := m.Ledger.ExpireDue(ctx, ledger.Cutoff(time.Now(), months))
 			if n > 0 {
 				m.Logger.Info("points expired", "wallets", w, "points", n)
 			}

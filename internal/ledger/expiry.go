@@ -17,15 +17,26 @@ import (
 // the ledger still balances and `ledger verify` checks it like any other.
 // Points held for an order never expire under it.
 
+// counted leaves out of the expiry sums a transfer that was reversed and
+// the reversal itself: the pair cancels, so a mistaken award taken back in
+// July does not use up January's points. An expiry that was reversed is
+// the exception: the points it gives back start a new validity.
+const counted = ` AND NOT (t.reverses IS NOT NULL AND (SELECT o.reason FROM ledger_transfers o WHERE o.id = t.reverses) <> 'expiry')
+	AND NOT (t.reason <> 'expiry' AND EXISTS (SELECT 1 FROM ledger_transfers r WHERE r.reverses = t.id))`
+
+// earnedSQL and spentSQL sum what came into a wallet before a cutoff and
+// what ever left it (a.id is the wallet).
+const (
+	earnedSQL = `(SELECT COALESCE(SUM(t.amount), 0) FROM ledger_transfers t WHERE t.credit_id = a.id AND t.created_at < ?` + counted + `)`
+	spentSQL  = `(SELECT COALESCE(SUM(t.amount), 0) FROM ledger_transfers t WHERE t.debit_id = a.id` + counted + `)`
+)
+
 // expirable is how much of a wallet's points earned before cutoff are
 // still unspent: credits before the cutoff, less everything that ever left
 // the wallet or is held, never more than what is available.
 func expirable(ctx context.Context, tx *store.Tx, wallet string, cutoff time.Time) (int64, error) {
 	var earned, spent, held, balance int64
-	err := tx.QueryRow(ctx, `SELECT
-		(SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE credit_id = a.id AND created_at < ?),
-		(SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE debit_id = a.id),
-		a.held, a.balance
+	err := tx.QueryRow(ctx, `SELECT `+earnedSQL+`, `+spentSQL+`, a.held, a.balance
 		FROM ledger_accounts a WHERE a.id = ?`, store.FormatTime(cutoff), wallet).Scan(&earned, &spent, &held, &balance)
 	if err != nil {
 		return 0, err
@@ -38,20 +49,24 @@ func expirable(ctx context.Context, tx *store.Tx, wallet string, cutoff time.Tim
 // (on PostgreSQL; SQLite has one writer), so two servers running the job
 // cannot both count the same points: the second finds them gone.
 func ExpireWallet(ctx context.Context, tx *store.Tx, wallet string, cutoff time.Time) (int64, error) {
-	var one int
-	if err := tx.QueryRow(ctx, "SELECT 1 FROM ledger_accounts WHERE id = ?"+tx.Dialect().ForUpdate(), wallet).Scan(&one); err != nil {
-		return 0, err
-	}
-	n, err := expirable(ctx, tx, wallet, cutoff)
-	if err != nil || n == 0 {
-		return 0, err
-	}
 	w, err := GetAccount(ctx, tx, wallet)
 	if err != nil {
 		return 0, err
 	}
 	sink, err := EnsureAccount(ctx, tx, Expiry, w.RegionCode, w.RegionCode, w.RegionPath, "")
 	if err != nil {
+		return 0, err
+	}
+	// Both rows, in id order as Post takes them, so that no transfer
+	// between the two can deadlock with this one on PostgreSQL.
+	if _, err := store.All(ctx, tx, func(r interface{ Scan(...any) error }) (string, error) {
+		var id string
+		return id, r.Scan(&id)
+	}, "SELECT id FROM ledger_accounts WHERE id IN (?, ?) ORDER BY id"+tx.Dialect().ForUpdate(), wallet, sink); err != nil {
+		return 0, err
+	}
+	n, err := expirable(ctx, tx, wallet, cutoff)
+	if err != nil || n == 0 {
 		return 0, err
 	}
 	at := store.FormatTime(cutoff)
@@ -87,8 +102,7 @@ func (s *Service) ExpireDue(ctx context.Context, cutoff time.Time) (wallets int,
 			var id string
 			return id, r.Scan(&id)
 		}, `SELECT a.id FROM ledger_accounts a WHERE a.kind = 'wallet' AND a.balance - a.held > 0
-			AND (SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE credit_id = a.id AND created_at < ?)
-			  > (SELECT COALESCE(SUM(amount), 0) FROM ledger_transfers WHERE debit_id = a.id) + a.held`, store.FormatTime(cutoff))
+			AND `+earnedSQL+` > `+spentSQL+` + a.held`, store.FormatTime(cutoff))
 		return err
 	})
 	if err != nil {
@@ -113,4 +127,15 @@ func (s *Service) ExpireDue(ctx context.Context, cutoff time.Time) (wallets int,
 		}
 	}
 	return wallets, points, firstErr
+}
+
+// Cutoff is the instant before which points earned are expired at now,
+// when they stay valid for months: the same day of the month so many months
+// back, or that month's last day when it is shorter (on 31 May with three
+// months, 28 or 29 February, not 3 March).
+func Cutoff(now time.Time, months int) time.Time {
+	now = now.In(beijing)
+	first := time.Date(now.Year(), now.Month(), 1, now.Hour(), now.Minute(), now.Second(), now.Nanosecond(), beijing).AddDate(0, -months, 0)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(now.Day(), last)-1)
 }

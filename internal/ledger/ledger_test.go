@@ -429,20 +429,27 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 		ctx := context.Background()
 		clock := time.Date(2025, 1, 10, 9, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return clock }
-		issuer, w := books(t, db, 3)
+		issuer, w := books(t, db, 4)
 		svc := ledger.NewService(db)
-		at := func(d time.Time, n ledger.NewTransfer) {
+		at := func(d time.Time, n ledger.NewTransfer) ledger.Transfer {
 			t.Helper()
 			clock = d
-			if _, _, err := post(db, n); err != nil {
+			tr, _, err := post(db, n)
+			if err != nil {
 				t.Fatal(err)
 			}
+			return tr
 		}
 		jan, mar, jun := clock, time.Date(2025, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 		// w0 earns 100 in January, spends 30 in March, earns 50 in June.
 		at(jan, ledger.NewTransfer{Key: "e1", Debit: issuer, Credit: w[0], Amount: 100, Reason: ledger.ReasonHours})
 		at(mar, ledger.NewTransfer{Key: "s1", Debit: w[0], Credit: w[2], Amount: 30, Reason: ledger.ReasonRedeem})
 		at(jun, ledger.NewTransfer{Key: "e2", Debit: issuer, Credit: w[0], Amount: 50, Reason: ledger.ReasonHours})
+		// w3 earns 100 in January; a mistaken award of 50 in June is taken
+		// back in July: the taking back is not a spending of January's.
+		at(jan, ledger.NewTransfer{Key: "e6", Debit: issuer, Credit: w[3], Amount: 100, Reason: ledger.ReasonHours})
+		oops := at(jun, ledger.NewTransfer{Key: "e7", Debit: issuer, Credit: w[3], Amount: 50, Reason: ledger.ReasonAward})
+		at(jun.AddDate(0, 1, 0), ledger.NewTransfer{Key: "r7", Debit: w[3], Credit: issuer, Amount: 50, Reason: ledger.ReasonReversal, Reverses: oops.ID})
 		// w1 earns 40 in January and holds 25 of it for an order.
 		at(jan, ledger.NewTransfer{Key: "e3", Debit: issuer, Credit: w[1], Amount: 40, Reason: ledger.ReasonHours})
 		if err := db.Write(ctx, func(tx *store.Tx) error {
@@ -458,9 +465,12 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 		if n, err := svc.ExpiringBy(ctx, w[0], cutoff); err != nil || n != 70 {
 			t.Fatalf("expiring in w0: %d %v, want 70", n, err)
 		}
+		if n, _ := svc.ExpiringBy(ctx, w[3], cutoff); n != 100 {
+			t.Errorf("expiring in w3: %d, want its 100 January points", n)
+		}
 		wallets, points, err := svc.ExpireDue(ctx, cutoff)
-		if err != nil || wallets != 2 || points != 85 {
-			t.Fatalf("expired %d wallets, %d points (%v); want 2 wallets, 85 points", wallets, points, err)
+		if err != nil || wallets != 3 || points != 185 {
+			t.Fatalf("expired %d wallets, %d points (%v); want 3 wallets, 185 points", wallets, points, err)
 		}
 		if b := balance(t, db, w[0]); b.Balance != 50 {
 			t.Errorf("w0 keeps %d, want its 50 June points", b.Balance)
@@ -474,6 +484,9 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 		// Two runs at once, with cutoffs a minute apart (two servers): the
 		// points go once.
 		at(jun.AddDate(0, 0, 1), ledger.NewTransfer{Key: "e4", Debit: issuer, Credit: w[0], Amount: 20, Reason: ledger.ReasonHours})
+		// and 100 not yet due, so a second count of the same 70 would find
+		// enough to take
+		at(time.Date(2026, 6, 5, 9, 0, 0, 0, time.UTC), ledger.NewTransfer{Key: "e5", Debit: issuer, Credit: w[0], Amount: 100, Reason: ledger.ReasonHours})
 		clock = time.Date(2026, 6, 10, 9, 0, 0, 0, time.UTC)
 		var wg sync.WaitGroup
 		var total atomic.Int64
@@ -493,8 +506,8 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 		if total.Load() != 100 {
 			t.Errorf("two runs at once expired %d points, want 100 once", total.Load())
 		}
-		if b := balance(t, db, w[0]); b.Balance != 0 {
-			t.Errorf("w0 keeps %d", b.Balance)
+		if b := balance(t, db, w[0]); b.Balance != 100 {
+			t.Errorf("w0 keeps %d, want the 100 not yet due", b.Balance)
 		}
 		mustVerify(t, db)
 		// Nothing of June's is due until next June.
@@ -502,4 +515,28 @@ func TestPointsExpireOldestFirst(t *testing.T) {
 			t.Errorf("%d of w0's June points counted as due before June", n)
 		}
 	})
+}
+
+// TestCutoffKeepsToTheMonth: points valid for months expire on the same
+// day of the month, or the month's last day when it is shorter.
+func TestCutoffKeepsToTheMonth(t *testing.T) {
+	cst := time.FixedZone("CST", 8*3600)
+	for _, tc := range []struct {
+		now    string
+		months int
+		want   string
+	}{
+		{"2026-05-31", 3, "2026-02-28"},
+		{"2024-05-31", 3, "2024-02-29"},
+		{"2026-03-31", 1, "2026-02-28"},
+		{"2026-01-31", 1, "2025-12-31"},
+		{"2026-06-15", 12, "2025-06-15"},
+		{"2026-07-01", 24, "2024-07-01"},
+	} {
+		now, _ := time.ParseInLocation("2006-01-02 15:04", tc.now+" 10:30", cst)
+		got := ledger.Cutoff(now, tc.months).In(cst)
+		if got.Format("2006-01-02") != tc.want || got.Hour() != 10 || got.Minute() != 30 {
+			t.Errorf("Cutoff(%s, %d) = %s, want %s 10:30", tc.now, tc.months, got.Format("2006-01-02 15:04"), tc.want)
+		}
+	}
 }

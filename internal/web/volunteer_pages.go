@@ -651,7 +651,7 @@ func (s *Server) walletPage(w http.ResponseWriter, r *http.Request) {
 	d := &walletData{Account: acc, Holds: holds, Code: s.markets.CounterCode(p.Actor.UserID, time.Now()), ValidFor: s.cfg.PointsValidMonths}
 	if months := s.cfg.PointsValidMonths; months > 0 {
 		// What a cutoff 30 days from now will have reached.
-		if d.Expiring, err = s.ledger.ExpiringBy(r.Context(), acc.ID, time.Now().AddDate(0, -months, 30)); err != nil {
+		if d.Expiring, err = s.ledger.ExpiringBy(r.Context(), acc.ID, ledger.Cutoff(time.Now().AddDate(0, 0, 30), months)); err != nil {
 			s.errorPage(w, r, err)
 			return
 		}
