@@ -131,6 +131,11 @@ func TestSurveyJourney(t *testing.T) {
 	visitor.do("age 7", chromedp.SetValue(`input[name="age"]`, "7"))
 	settled(visitor)
 	noSideScroll(visitor, "the questionnaire's second page")
+	// Nor does the matrix scroll inside its box: on a phone it is a list.
+	if w := eval[int](visitor, "matrix box", `(() => { const b = document.querySelector('table.matrix').closest('.table-wrap'); return b.scrollWidth - b.clientWidth })()`); w > 0 {
+		t.Errorf("the matrix scrolls sideways by %dpx inside its box on a phone", w)
+	}
+	visitor.shot("survey-page2-phone")
 	formStep(visitor, "submit with a wrong age", testid("submit"))
 	if e := visitor.text(`[data-testid="q-age"] [data-testid="q-error"]`); e != "年龄请填写 10 到 100 之间的整数" {
 		t.Fatalf("age message %q", e)
