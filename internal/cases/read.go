@@ -53,27 +53,11 @@ func (s *Service) get(ctx context.Context, tx *store.Tx, id string) (Case, error
 	if err != nil {
 		return c, err
 	}
-	rows, err := tx.Query(ctx, "SELECT unit_id FROM case_units WHERE case_id = ? AND role = 'assist' ORDER BY unit_id", id)
-	if err != nil {
+	if c.AssistUnits, err = store.All(ctx, tx, store.String, "SELECT unit_id FROM case_units WHERE case_id = ? AND role = 'assist' ORDER BY unit_id", id); err != nil {
 		return c, err
 	}
-	for rows.Next() {
-		var u string
-		rows.Scan(&u)
-		c.AssistUnits = append(c.AssistUnits, u)
-	}
-	rows.Close()
-	rows, err = tx.Query(ctx, "SELECT photo_id FROM case_photos WHERE case_id = ? ORDER BY added_at, photo_id", id)
-	if err != nil {
-		return c, err
-	}
-	for rows.Next() {
-		var p string
-		rows.Scan(&p)
-		c.Photos = append(c.Photos, p)
-	}
-	rows.Close()
-	return c, rows.Err()
+	c.Photos, err = store.All(ctx, tx, store.String, "SELECT photo_id FROM case_photos WHERE case_id = ? ORDER BY added_at, photo_id", id)
+	return c, err
 }
 
 // canRead decides who sees a case: staff of its area, the units on it, and
@@ -193,10 +177,7 @@ func (s *Service) lineageView(ctx context.Context, tx *store.Tx, target Case, ta
 	v := target
 	v.ReporterID, v.ReporterRole, v.ReporterName, v.ReporterPhone = own.ReporterID, own.ReporterRole, own.ReporterName, own.ReporterPhone
 	v.Description, v.Address, v.Lat, v.Lng, v.Channel = own.Description, own.Address, own.Lat, own.Lng, own.Channel
-	v.Photos, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (string, error) {
-		var p string
-		return p, r.Scan(&p)
-	}, "SELECT photo_id FROM case_photos WHERE (case_id = ? AND stage = 'report') OR (case_id = ? AND stage <> 'report') ORDER BY added_at, photo_id", own.ID, target.ID)
+	v.Photos, err = store.All(ctx, tx, store.String, "SELECT photo_id FROM case_photos WHERE (case_id = ? AND stage = 'report') OR (case_id = ? AND stage <> 'report') ORDER BY added_at, photo_id", own.ID, target.ID)
 	keepPhotos(evs, v.Photos)
 	return v, evs, err
 }

@@ -27,20 +27,10 @@ func (s *Service) Tick(ctx context.Context, batch int) (TickResult, error) {
 	}
 	var ids []string
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id FROM cases WHERE status IN ('reported','accepted','dispatched','replied')
+		var err error
+		ids, err = store.All(ctx, tx, store.String, `SELECT id FROM cases WHERE status IN ('reported','accepted','dispatched','replied')
 			AND next_due <> '' AND next_due <= ? ORDER BY next_due LIMIT ?`, tx.NowText(), batch)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			ids = append(ids, id)
-		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		return res, err

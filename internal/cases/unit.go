@@ -78,26 +78,22 @@ func (s *Service) Units(ctx context.Context, actor auth.Actor, regionCode string
 	}
 	var out []Unit
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT id, name, kind, region_code, region_path FROM units WHERE region_path LIKE ? ORDER BY region_path, name", path+"%")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var u Unit
-			if err := rows.Scan(&u.ID, &u.Name, &u.Kind, &u.RegionCode, &u.RegionPath); err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
+		var err error
+		out, err = store.All(ctx, tx, scanUnit, "SELECT "+unitCols+" FROM units WHERE region_path LIKE ? ORDER BY region_path, name", path+"%")
+		return err
 	})
 	return out, errs.Wrap(err, "units")
 }
 
-func getUnit(ctx context.Context, tx *store.Tx, id string) (Unit, error) {
+const unitCols = "id, name, kind, region_code, region_path"
+
+func scanUnit(r interface{ Scan(...any) error }) (Unit, error) {
 	var u Unit
-	err := tx.QueryRow(ctx, "SELECT id, name, kind, region_code, region_path FROM units WHERE id = ?", id).Scan(&u.ID, &u.Name, &u.Kind, &u.RegionCode, &u.RegionPath)
+	return u, r.Scan(&u.ID, &u.Name, &u.Kind, &u.RegionCode, &u.RegionPath)
+}
+
+func getUnit(ctx context.Context, tx *store.Tx, id string) (Unit, error) {
+	u, err := scanUnit(tx.QueryRow(ctx, "SELECT "+unitCols+" FROM units WHERE id = ?", id))
 	if errs.Is(err, errs.NotFound) {
 		return u, errs.Field("unit_id", "err.cases.unit")
 	}
@@ -148,20 +144,10 @@ func (s *Service) UnitsAround(ctx context.Context, actor auth.Actor, regionCode 
 	}
 	var out []Unit
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, name, kind, region_code, region_path FROM units
+		var err error
+		out, err = store.All(ctx, tx, scanUnit, "SELECT "+unitCols+` FROM units
 			WHERE region_path LIKE ? OR ? LIKE region_path || '%' ORDER BY region_path, name`, r.Path+"%", r.Path)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var u Unit
-			if err := rows.Scan(&u.ID, &u.Name, &u.Kind, &u.RegionCode, &u.RegionPath); err != nil {
-				return err
-			}
-			out = append(out, u)
-		}
-		return rows.Err()
+		return err
 	})
 	return out, errs.Wrap(err, "units around")
 }

@@ -59,10 +59,7 @@ func ExpireWallet(ctx context.Context, tx *store.Tx, wallet string, cutoff time.
 	}
 	// Both rows, in id order as Post takes them, so that no transfer
 	// between the two can deadlock with this one on PostgreSQL.
-	if _, err := store.All(ctx, tx, func(r interface{ Scan(...any) error }) (string, error) {
-		var id string
-		return id, r.Scan(&id)
-	}, "SELECT id FROM ledger_accounts WHERE id IN (?, ?) ORDER BY id"+tx.Dialect().ForUpdate(), wallet, sink); err != nil {
+	if _, err := store.All(ctx, tx, store.String, "SELECT id FROM ledger_accounts WHERE id IN (?, ?) ORDER BY id"+tx.Dialect().ForUpdate(), wallet, sink); err != nil {
 		return 0, err
 	}
 	n, err := expirable(ctx, tx, wallet, cutoff)
@@ -98,10 +95,7 @@ func (s *Service) ExpireDue(ctx context.Context, cutoff time.Time) (wallets int,
 	var ids []string
 	err = s.db.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		ids, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (string, error) {
-			var id string
-			return id, r.Scan(&id)
-		}, `SELECT a.id FROM ledger_accounts a WHERE a.kind = 'wallet' AND a.balance - a.held > 0
+		ids, err = store.All(ctx, tx, store.String, `SELECT a.id FROM ledger_accounts a WHERE a.kind = 'wallet' AND a.balance - a.held > 0
 			AND `+earnedSQL+` > `+spentSQL+` + a.held`, store.FormatTime(cutoff))
 		return err
 	})

@@ -157,18 +157,5 @@ func SettleHold(ctx context.Context, tx *store.Tx, id string, to HoldStatus, by 
 
 // PendingHolds lists an account's pending holds, soonest expiry first.
 func PendingHolds(ctx context.Context, tx *store.Tx, account string) ([]Hold, error) {
-	rows, err := tx.Query(ctx, `SELECT `+holdCols+` FROM ledger_holds WHERE account_id = ? AND status = 'pending' ORDER BY expires_at, id`, account)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Hold
-	for rows.Next() {
-		h, err := scanHold(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, h)
-	}
-	return out, rows.Err()
+	return store.All(ctx, tx, scanHold, `SELECT `+holdCols+` FROM ledger_holds WHERE account_id = ? AND status = 'pending' ORDER BY expires_at, id`, account)
 }

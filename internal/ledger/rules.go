@@ -99,23 +99,15 @@ func RuleFor(ctx context.Context, tx *store.Tx, src Source, regionPath string) (
 
 // Rules lists the rules of regions inside the subtree at path.
 func Rules(ctx context.Context, tx *store.Tx, path string) ([]Rule, error) {
-	rows, err := tx.Query(ctx, `SELECT region_code, region_path, source, points, daily_cap, updated_by, updated_at FROM earn_rules
-		WHERE region_path LIKE ? ORDER BY region_path, source`, path+"%")
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []Rule
-	for rows.Next() {
+	const query = `SELECT region_code, region_path, source, points, daily_cap, updated_by, updated_at FROM earn_rules
+		WHERE region_path LIKE ? ORDER BY region_path, source`
+	return store.All(ctx, tx, func(row interface{ Scan(...any) error }) (Rule, error) {
 		var r Rule
 		var at string
-		if err := rows.Scan(&r.RegionCode, &r.RegionPath, &r.Source, &r.Points, &r.DailyCap, &r.UpdatedBy, &at); err != nil {
-			return nil, err
-		}
+		err := row.Scan(&r.RegionCode, &r.RegionPath, &r.Source, &r.Points, &r.DailyCap, &r.UpdatedBy, &at)
 		r.UpdatedAt, _ = store.ParseTime(at)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, err
+	}, query, path+"%")
 }
 
 // beijing is China Standard Time; it has no daylight saving.

@@ -222,19 +222,12 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Perso
 	}
 	var out []Person
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, "SELECT "+columns+" FROM people WHERE region_path LIKE ? AND id > ? ORDER BY id LIMIT ?", path+"%", f.After, f.Limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := s.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, p.Person)
-		}
-		return rows.Err()
+		var err error
+		out, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Person, error) {
+			p, err := s.scan(r)
+			return p.Person, err
+		}, "SELECT "+columns+" FROM people WHERE region_path LIKE ? AND id > ? ORDER BY id LIMIT ?", path+"%", f.After, f.Limit+1)
+		return err
 	})
 	if err != nil {
 		return nil, "", errs.Wrap(err, "list people")

@@ -297,6 +297,12 @@ func (db *DB) Raw() *sql.DB { return db.write }
 // ReadPool gives the reader pool for streaming exports.
 func (db *DB) ReadPool() *sql.DB { return db.read }
 
+// String scans a one-column row of text, for store.All over ids.
+func String(r interface{ Scan(...any) error }) (string, error) {
+	var s string
+	return s, r.Scan(&s)
+}
+
 // All runs a query and turns each row into a T with scan, the loop every
 // list read repeats.
 func All[T any](ctx context.Context, tx *Tx, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {

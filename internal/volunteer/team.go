@@ -93,21 +93,15 @@ func (s *Service) CreateBrand(ctx context.Context, actor auth.Actor, regionCode,
 func (s *Service) Brands(ctx context.Context, path string) ([]Brand, error) {
 	var out []Brand
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT id, region_code, parent_id, name, created_at FROM brands WHERE region_path LIKE ? ORDER BY region_code, parent_id, name`, path+"%")
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
+		var err error
+		out, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Brand, error) {
 			var b Brand
 			var at string
-			if err := rows.Scan(&b.ID, &b.RegionCode, &b.ParentID, &b.Name, &at); err != nil {
-				return err
-			}
+			err := r.Scan(&b.ID, &b.RegionCode, &b.ParentID, &b.Name, &at)
 			b.CreatedAt, _ = store.ParseTime(at)
-			out = append(out, b)
-		}
-		return rows.Err()
+			return b, err
+		}, `SELECT id, region_code, parent_id, name, created_at FROM brands WHERE region_path LIKE ? ORDER BY region_code, parent_id, name`, path+"%")
+		return err
 	})
 	return out, err
 }

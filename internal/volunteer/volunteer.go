@@ -341,20 +341,13 @@ func (s *Service) List(ctx context.Context, actor auth.Actor, f Filter) ([]Volun
 	}
 	var out []Volunteer
 	err := s.db.Read(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+volCols+` FROM volunteers WHERE region_path LIKE ? AND id > ? AND (? = '' OR ',' || skills || ',' LIKE ?) ORDER BY id LIMIT ?`,
+		var err error
+		out, err = store.All(ctx, tx, func(r interface{ Scan(...any) error }) (Volunteer, error) {
+			v, err := s.scan(r)
+			return v.Volunteer, err
+		}, `SELECT `+volCols+` FROM volunteers WHERE region_path LIKE ? AND id > ? AND (? = '' OR ',' || skills || ',' LIKE ?) ORDER BY id LIMIT ?`,
 			f.RegionPath+"%", f.After, f.Skill, "%,"+f.Skill+",%", f.Limit+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			v, err := s.scan(rows)
-			if err != nil {
-				return err
-			}
-			out = append(out, v.Volunteer)
-		}
-		return rows.Err()
+		return err
 	})
 	next := ""
 	if len(out) > f.Limit {
