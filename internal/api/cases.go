@@ -132,12 +132,7 @@ func (h *Handlers) CaseAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.Cases.Act(r.Context(), actor(r), r.PathValue("id"), cases.Action(r.PathValue("action")), in, r.Header.Get("X-Follow-Token"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, c)
+	h.respond(w, r, http.StatusOK)(h.Cases.Act(r.Context(), actor(r), r.PathValue("id"), cases.Action(r.PathValue("action")), in, r.Header.Get("X-Follow-Token")))
 }
 
 // CaseRates returns the standard rates for a region and period.
@@ -166,12 +161,7 @@ func (h *Handlers) CaseRates(w http.ResponseWriter, r *http.Request) {
 	if region == "" {
 		region = a.RegionCode
 	}
-	res, err := h.Cases.Rates(r.Context(), a, region, from, to)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, res)
+	h.respond(w, r, http.StatusOK)(h.Cases.Rates(r.Context(), a, region, from, to))
 }
 
 // Units lists units in scope.
@@ -191,12 +181,7 @@ func (h *Handlers) CreateUnit(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	u, err := h.Cases.CreateUnit(r.Context(), actor(r), in.Name, in.Kind, in.RegionCode)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, u)
+	h.respond(w, r, http.StatusCreated)(h.Cases.CreateUnit(r.Context(), actor(r), in.Name, in.Kind, in.RegionCode))
 }
 
 // Responsibilities lists a region's own entries of the responsibility map.
@@ -235,12 +220,7 @@ func (h *Handlers) Reliability(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.New(errs.Forbidden, "err.forbidden"))
 		return
 	}
-	rel, err := h.Cases.ReporterReliability(r.Context(), a, id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, rel)
+	h.respond(w, r, http.StatusOK)(h.Cases.ReporterReliability(r.Context(), a, id))
 }
 
 // statusParam reads a comma-separated list of stages, refusing one that is
@@ -266,12 +246,7 @@ func (h *Handlers) ListAlerts(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	al, err := h.Cases.AlertsFor(r.Context(), actor(r), limit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, al)
+	h.respond(w, r, http.StatusOK)(h.Cases.AlertsFor(r.Context(), actor(r), limit))
 }
 
 // AlertsSeenRequest says up to which alert the viewer has seen (the newest

@@ -49,6 +49,19 @@ type Handlers struct {
 	Holidays *workcal.Book
 }
 
+// respond writes the answer of a domain call with status, or its problem:
+//
+//	h.respond(w, r, http.StatusOK)(h.Cases.Get(ctx, actor(r), id))
+func (h *Handlers) respond(w http.ResponseWriter, r *http.Request, status int) func(any, error) {
+	return func(v any, err error) {
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		WriteJSON(w, status, v)
+	}
+}
+
 func actor(r *http.Request) auth.Actor {
 	a, _ := auth.FromContext(r.Context())
 	return a
@@ -99,12 +112,7 @@ func (h *Handlers) Locate(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	loc, err := h.Regions.Locate(geo.Point{Lng: lng, Lat: lat}, crs)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, loc)
+	h.respond(w, r, http.StatusOK)(h.Regions.Locate(geo.Point{Lng: lng, Lat: lat}, crs))
 }
 
 // RegionView is a region on the wire.
@@ -197,12 +205,7 @@ func (h *Handlers) ImportRegions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res, err := h.Regions.Import(r.Context(), actor(r), http.MaxBytesReader(w, r.Body, region.MaxImportBytes), crs)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, res)
+	h.respond(w, r, http.StatusOK)(h.Regions.Import(r.Context(), actor(r), http.MaxBytesReader(w, r.Body, region.MaxImportBytes), crs))
 }
 
 // ListAccounts lists accounts in scope.
@@ -228,22 +231,12 @@ func (h *Handlers) CreateAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	u, err := h.Accounts.Create(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, u)
+	h.respond(w, r, http.StatusCreated)(h.Accounts.Create(r.Context(), actor(r), in))
 }
 
 // Account returns one account.
 func (h *Handlers) Account(w http.ResponseWriter, r *http.Request) {
-	u, err := h.Accounts.Get(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, u)
+	h.respond(w, r, http.StatusOK)(h.Accounts.Get(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // UpdateAccount changes an account's status and/or password.
@@ -330,22 +323,12 @@ func (h *Handlers) CreatePerson(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.People.Create(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, p)
+	h.respond(w, r, http.StatusCreated)(h.People.Create(r.Context(), actor(r), in))
 }
 
 // Person returns one resident (masked).
 func (h *Handlers) Person(w http.ResponseWriter, r *http.Request) {
-	p, err := h.People.Get(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, p)
+	h.respond(w, r, http.StatusOK)(h.People.Get(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // RevealPerson returns one field in clear and audits it.

@@ -89,12 +89,7 @@ func (h *Handlers) ListSuggestions(w http.ResponseWriter, r *http.Request) {
 
 // Suggestion returns one suggestion with its trail and lineage.
 func (h *Handlers) Suggestion(w http.ResponseWriter, r *http.Request) {
-	v, err := h.Suggestions.Get(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Get(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // SuggestionAction takes one step of a suggestion's life.
@@ -104,12 +99,7 @@ func (h *Handlers) SuggestionAction(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.Suggestions.Act(r.Context(), actor(r), r.PathValue("id"), r.PathValue("action"), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Act(r.Context(), actor(r), r.PathValue("id"), r.PathValue("action"), in))
 }
 
 // MergeRequest names the suggestions (ids or numbers) to fold into one.
@@ -125,12 +115,7 @@ func (h *Handlers) MergeSuggestions(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.Suggestions.Merge(r.Context(), actor(r), r.PathValue("id"), in.IDs, in.Note)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Merge(r.Context(), actor(r), r.PathValue("id"), in.IDs, in.Note))
 }
 
 // SplitRequest lists the parts a suggestion is split into.
@@ -145,24 +130,14 @@ func (h *Handlers) SplitSuggestion(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.Suggestions.Split(r.Context(), actor(r), r.PathValue("id"), in.Parts)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Split(r.Context(), actor(r), r.PathValue("id"), in.Parts))
 }
 
 // FollowSuggestion is the author's view by number with the follow token or
 // the phone they left.
 func (h *Handlers) FollowSuggestion(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	v, err := h.Suggestions.Follow(r.Context(), r.PathValue("no"), q.Get("token"), q.Get("phone"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, v)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Follow(r.Context(), r.PathValue("no"), q.Get("token"), q.Get("phone")))
 }
 
 // SuggestionFigures returns the conversion figures of a region and period.
@@ -172,12 +147,7 @@ func (h *Handlers) SuggestionFigures(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	f, err := h.Suggestions.Figures(r.Context(), actor(r), r.URL.Query().Get("region"), from, to)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, f)
+	h.respond(w, r, http.StatusOK)(h.Suggestions.Figures(r.Context(), actor(r), r.URL.Query().Get("region"), from, to))
 }
 
 // SuggestionPoints lists report points and boxes.
@@ -202,12 +172,7 @@ func (h *Handlers) CreateSuggestionPoint(w http.ResponseWriter, r *http.Request)
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.Suggestions.CreatePoint(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, p)
+	h.respond(w, r, http.StatusCreated)(h.Suggestions.CreatePoint(r.Context(), actor(r), in))
 }
 
 // SuggestionPoint returns a box or point by its code (public: the poster's
@@ -254,12 +219,7 @@ func (h *Handlers) CreateSuggestionMaker(w http.ResponseWriter, r *http.Request)
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.Suggestions.CreateMaker(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, m)
+	h.respond(w, r, http.StatusCreated)(h.Suggestions.CreateMaker(r.Context(), actor(r), in))
 }
 
 // Associations lists industry associations and chambers.
@@ -284,12 +244,7 @@ func (h *Handlers) CreateAssociation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := h.Suggestions.CreateAssociation(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, a)
+	h.respond(w, r, http.StatusCreated)(h.Suggestions.CreateAssociation(r.Context(), actor(r), in))
 }
 
 func init() {

@@ -42,12 +42,7 @@ func (h *Handlers) CreateQuestionnaire(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	q, err := h.Surveys.Create(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, q)
+	h.respond(w, r, http.StatusCreated)(h.Surveys.Create(r.Context(), actor(r), in))
 }
 
 // Questionnaires lists questionnaires in scope.
@@ -70,12 +65,7 @@ func (h *Handlers) Questionnaires(w http.ResponseWriter, r *http.Request) {
 
 // Questionnaire returns one questionnaire with its schema.
 func (h *Handlers) Questionnaire(w http.ResponseWriter, r *http.Request) {
-	q, err := h.Surveys.Get(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, q)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Get(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // ReplaceSchema changes a draft's schema.
@@ -85,12 +75,7 @@ func (h *Handlers) ReplaceSchema(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	q, err := h.Surveys.Replace(r.Context(), actor(r), r.PathValue("id"), sch)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, q)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Replace(r.Context(), actor(r), r.PathValue("id"), sch))
 }
 
 // StatusRequest is the body of the status endpoints.
@@ -105,12 +90,7 @@ func (h *Handlers) SetQuestionnaireStatus(w http.ResponseWriter, r *http.Request
 		h.fail(w, r, err)
 		return
 	}
-	q, err := h.Surveys.SetStatus(r.Context(), actor(r), r.PathValue("id"), in.Status)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, q)
+	h.respond(w, r, http.StatusOK)(h.Surveys.SetStatus(r.Context(), actor(r), r.PathValue("id"), in.Status))
 }
 
 // QuotaRequest is the body of SetQuota.
@@ -126,12 +106,7 @@ func (h *Handlers) SetQuota(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	q, err := h.Surveys.SetQuota(r.Context(), actor(r), r.PathValue("id"), in.RegionCode, in.Quota)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, q)
+	h.respond(w, r, http.StatusOK)(h.Surveys.SetQuota(r.Context(), actor(r), r.PathValue("id"), in.RegionCode, in.Quota))
 }
 
 // SubmitResponse stores a response (anonymous questionnaires need no
@@ -166,12 +141,7 @@ func (h *Handlers) SurveyResults(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	res, err := h.Surveys.Results(r.Context(), actor(r), r.PathValue("id"), string(i18n.FromRequest(r)), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, res)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Results(r.Context(), actor(r), r.PathValue("id"), string(i18n.FromRequest(r)), f))
 }
 
 // SurveyCross cross-tabulates two choice questions.
@@ -182,12 +152,7 @@ func (h *Handlers) SurveyCross(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	ct, err := h.Surveys.Cross(r.Context(), actor(r), r.PathValue("id"), q.Get("a"), q.Get("b"), string(i18n.FromRequest(r)), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, ct)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Cross(r.Context(), actor(r), r.PathValue("id"), q.Get("a"), q.Get("b"), string(i18n.FromRequest(r)), f))
 }
 
 // ResponsesCSV streams the responses as CSV.
@@ -251,22 +216,12 @@ func (h *Handlers) StartExport(w http.ResponseWriter, r *http.Request) {
 	if format == "" {
 		format = "xlsx"
 	}
-	j, err := h.Surveys.StartExport(r.Context(), actor(r), r.PathValue("id"), format, string(i18n.FromRequest(r)), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusAccepted, j)
+	h.respond(w, r, http.StatusAccepted)(h.Surveys.StartExport(r.Context(), actor(r), r.PathValue("id"), format, string(i18n.FromRequest(r)), f))
 }
 
 // ExportJob reports an export's progress.
 func (h *Handlers) ExportJob(w http.ResponseWriter, r *http.Request) {
-	j, err := h.Surveys.Export(actor(r), r.PathValue("job"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, j)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Export(actor(r), r.PathValue("job")))
 }
 
 // ExportFile downloads a finished export.
@@ -296,12 +251,7 @@ func (h *Handlers) CreateCampaign(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.Surveys.CreateCampaign(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, c)
+	h.respond(w, r, http.StatusCreated)(h.Surveys.CreateCampaign(r.Context(), actor(r), in))
 }
 
 // Campaigns lists campaigns (drafts too for their managers, with all=1).
@@ -319,12 +269,7 @@ func (h *Handlers) Campaigns(w http.ResponseWriter, r *http.Request) {
 
 // Campaign returns one campaign.
 func (h *Handlers) Campaign(w http.ResponseWriter, r *http.Request) {
-	c, err := h.Surveys.Campaign(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, c)
+	h.respond(w, r, http.StatusOK)(h.Surveys.Campaign(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // SetCampaignStatus opens or closes a campaign (and its questionnaire).
@@ -334,12 +279,7 @@ func (h *Handlers) SetCampaignStatus(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c, err := h.Surveys.SetCampaignStatus(r.Context(), actor(r), r.PathValue("id"), in.Status)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, c)
+	h.respond(w, r, http.StatusOK)(h.Surveys.SetCampaignStatus(r.Context(), actor(r), r.PathValue("id"), in.Status))
 }
 
 func init() {

@@ -24,12 +24,7 @@ func (h *Handlers) RegisterVolunteer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	v, err := h.Volunteers.Register(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, v)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.Register(r.Context(), actor(r), in))
 }
 
 // ListVolunteers lists volunteers in scope.
@@ -93,12 +88,7 @@ func (h *Handlers) VolunteerRecord(w http.ResponseWriter, r *http.Request) {
 		}
 		id = v.ID
 	}
-	rec, err := h.Volunteers.Record(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, rec)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.Record(r.Context(), actor(r), id))
 }
 
 // IssueCertificate issues a certificate of service.
@@ -112,22 +102,12 @@ func (h *Handlers) IssueCertificate(w http.ResponseWriter, r *http.Request) {
 		}
 		id = v.ID
 	}
-	c, err := h.Volunteers.IssueCertificate(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, c)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.IssueCertificate(r.Context(), actor(r), id))
 }
 
 // VerifyCertificate is the public check of a certificate.
 func (h *Handlers) VerifyCertificate(w http.ResponseWriter, r *http.Request) {
-	c, err := h.Volunteers.PublicCheck(r.Context(), r.PathValue("no"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, c)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.PublicCheck(r.Context(), r.PathValue("no")))
 }
 
 // ListTeams lists teams in a region subtree.
@@ -152,12 +132,7 @@ func (h *Handlers) CreateTeam(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	t, err := h.Volunteers.CreateTeam(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, t)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.CreateTeam(r.Context(), actor(r), in))
 }
 
 // NewBrand is the body of CreateBrand.
@@ -174,12 +149,7 @@ func (h *Handlers) CreateBrand(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	b, err := h.Volunteers.CreateBrand(r.Context(), actor(r), in.RegionCode, in.ParentID, in.Name)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, b)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.CreateBrand(r.Context(), actor(r), in.RegionCode, in.ParentID, in.Name))
 }
 
 // ListBrands lists brands in a region subtree.
@@ -223,12 +193,7 @@ func (h *Handlers) CreateProject(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	p, err := h.Volunteers.CreateProject(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, p)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.CreateProject(r.Context(), actor(r), in))
 }
 
 // CreateActivity creates an activity.
@@ -238,12 +203,7 @@ func (h *Handlers) CreateActivity(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	a, err := h.Volunteers.CreateActivity(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, a)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.CreateActivity(r.Context(), actor(r), in))
 }
 
 // activityFilter reads the public list's filters.
@@ -299,12 +259,7 @@ func (h *Handlers) ListActivities(w http.ResponseWriter, r *http.Request) {
 
 // Activity returns one activity (public).
 func (h *Handlers) Activity(w http.ResponseWriter, r *http.Request) {
-	a, err := h.Volunteers.Activity(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, a)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.Activity(r.Context(), r.PathValue("id")))
 }
 
 // SignupRequest is the body of SignUp and Assign.
@@ -366,12 +321,7 @@ func (h *Handlers) CancelSignup(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	g, err := h.Volunteers.Cancel(r.Context(), actor(r), r.PathValue("id"), in.Note)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, g)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.Cancel(r.Context(), actor(r), r.PathValue("id"), in.Note))
 }
 
 // CheckCode is the activity's current check-in code.
@@ -430,12 +380,7 @@ func (h *Handlers) MarkAttendance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	g, err := h.Volunteers.MarkByHand(r.Context(), actor(r), r.PathValue("id"), m)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, g)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.MarkByHand(r.Context(), actor(r), r.PathValue("id"), m))
 }
 
 // ApproveRequest is the body of ApproveHours.
@@ -589,12 +534,7 @@ func (h *Handlers) ReverseTransfer(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	t, err := h.Ledger.Reverse(r.Context(), actor(r), r.PathValue("id"), in.Memo)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, t)
+	h.respond(w, r, http.StatusCreated)(h.Ledger.Reverse(r.Context(), actor(r), r.PathValue("id"), in.Memo))
 }
 
 // IssuerAccount returns the issuing account of a region.
@@ -604,12 +544,7 @@ func (h *Handlers) IssuerAccount(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, errs.New(errs.NotFound, "err.not_found"))
 		return
 	}
-	a, err := h.Ledger.IssuerAccount(r.Context(), actor(r), reg.Code, reg.Path)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, a)
+	h.respond(w, r, http.StatusOK)(h.Ledger.IssuerAccount(r.Context(), actor(r), reg.Code, reg.Path))
 }
 
 // EarnRules lists the earning rules at a region.
@@ -643,12 +578,7 @@ func (h *Handlers) SetEarnRule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in.RegionCode, in.RegionPath = reg.Code, reg.Path
-	out, err := h.Ledger.SetRule(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, out)
+	h.respond(w, r, http.StatusOK)(h.Ledger.SetRule(r.Context(), actor(r), in))
 }
 
 // Markets.
@@ -667,12 +597,7 @@ func (h *Handlers) CreateMarket(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	m, err := h.Markets.Create(r.Context(), actor(r), in.RegionCode, in.Name, in.Address)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, m)
+	h.respond(w, r, http.StatusCreated)(h.Markets.Create(r.Context(), actor(r), in.RegionCode, in.Name, in.Address))
 }
 
 // ListMarkets lists supermarkets (public).
@@ -696,12 +621,7 @@ func (h *Handlers) ListMarkets(w http.ResponseWriter, r *http.Request) {
 
 // Market returns a supermarket with catalogue and days (public).
 func (h *Handlers) Market(w http.ResponseWriter, r *http.Request) {
-	m, err := h.Markets.Get(r.Context(), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, m)
+	h.respond(w, r, http.StatusOK)(h.Markets.Get(r.Context(), r.PathValue("id")))
 }
 
 // SaveItem adds or changes a catalogue item.
@@ -715,12 +635,7 @@ func (h *Handlers) SaveItem(w http.ResponseWriter, r *http.Request) {
 	if id := r.PathValue("item"); id != "" {
 		in.ID = id
 	}
-	it, err := h.Markets.SaveItem(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, it)
+	h.respond(w, r, http.StatusOK)(h.Markets.SaveItem(r.Context(), actor(r), in))
 }
 
 // AddMarketDay adds a redemption day.
@@ -767,12 +682,7 @@ func (h *Handlers) PlaceOrder(w http.ResponseWriter, r *http.Request) {
 	if in.Key == "" {
 		in.Key = strings.TrimSpace(r.Header.Get("Idempotency-Key"))
 	}
-	o, err := h.Markets.Place(r.Context(), actor(r), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, o)
+	h.respond(w, r, http.StatusCreated)(h.Markets.Place(r.Context(), actor(r), in))
 }
 
 // MarketOrders lists a market's orders for its keepers.
@@ -797,22 +707,12 @@ func (h *Handlers) MyOrders(w http.ResponseWriter, r *http.Request) {
 
 // PickupOrder hands an order over.
 func (h *Handlers) PickupOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := h.Markets.Pickup(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, o)
+	h.respond(w, r, http.StatusOK)(h.Markets.Pickup(r.Context(), actor(r), r.PathValue("id")))
 }
 
 // CancelOrder releases an order.
 func (h *Handlers) CancelOrder(w http.ResponseWriter, r *http.Request) {
-	o, err := h.Markets.Cancel(r.Context(), actor(r), r.PathValue("id"))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, o)
+	h.respond(w, r, http.StatusOK)(h.Markets.Cancel(r.Context(), actor(r), r.PathValue("id")))
 }
 
 func init() {
@@ -921,12 +821,7 @@ func SkillLabels(cat *i18n.Catalog) map[string]string {
 
 // ImportVolunteers registers a village's XLSX register, all or nothing.
 func (h *Handlers) ImportVolunteers(w http.ResponseWriter, r *http.Request) {
-	res, err := h.Volunteers.Import(r.Context(), actor(r), http.MaxBytesReader(w, r.Body, volunteer.MaxImportBytes), SkillLabels(h.Catalog))
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusOK, res)
+	h.respond(w, r, http.StatusOK)(h.Volunteers.Import(r.Context(), actor(r), http.MaxBytesReader(w, r.Body, volunteer.MaxImportBytes), SkillLabels(h.Catalog)))
 }
 
 // ImportTemplate is the XLSX template for ImportVolunteers.
@@ -947,12 +842,7 @@ func (h *Handlers) AddHonour(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.Volunteers.AddHonour(r.Context(), actor(r), r.PathValue("id"), in)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, out)
+	h.respond(w, r, http.StatusCreated)(h.Volunteers.AddHonour(r.Context(), actor(r), r.PathValue("id"), in))
 }
 
 func init() { schemas["Honour"] = schemaOf(volunteer.Honour{}) }

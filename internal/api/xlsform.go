@@ -25,12 +25,7 @@ func (h *Handlers) ImportXLSForm(w http.ResponseWriter, r *http.Request) {
 	if region == "" {
 		region = actor(r).RegionCode
 	}
-	out, err := h.Surveys.Create(r.Context(), actor(r), survey.NewQuestionnaire{Title: q.Get("title"), Schema: sch, Mode: mode, RegionCode: region})
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	WriteJSON(w, http.StatusCreated, out)
+	h.respond(w, r, http.StatusCreated)(h.Surveys.Create(r.Context(), actor(r), survey.NewQuestionnaire{Title: q.Get("title"), Schema: sch, Mode: mode, RegionCode: region}))
 }
 
 // QuestionnaireXLSForm exports a questionnaire as an XLSForm workbook.
